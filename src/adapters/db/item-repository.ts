@@ -1,0 +1,162 @@
+import { type ExpressionBuilder, type Kysely, type Selectable, sql, type Transaction } from 'kysely'
+import type { Item, ItemChanges, ItemQuery, ItemRepository } from '../../domain/items.ts'
+import type { Database, ItemsTable } from './schema.ts'
+
+type ItemRow = Selectable<ItemsTable>
+
+const SORT_COLUMNS = { created_at: 'created_at', price: 'price_cents', name: 'name' } as const
+
+function toItem(row: ItemRow, tags: string[]): Item {
+  return {
+    id: row.id,
+    name: row.name,
+    priceCents: row.price_cents,
+    description: row.description,
+    tags,
+    ownerId: row.owner_id,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+// LIKE with the user's text taken literally.
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+}
+
+export class SqlItemRepository implements ItemRepository {
+  readonly #db: Kysely<Database>
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db
+  }
+
+  async insert(item: Item): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('items')
+        .values({
+          id: item.id,
+          name: item.name,
+          price_cents: item.priceCents,
+          description: item.description,
+          owner_id: item.ownerId,
+          version: item.version,
+          created_at: item.createdAt,
+          updated_at: item.updatedAt,
+        })
+        .execute()
+      await this.#writeTags(trx, item.id, item.tags)
+    })
+  }
+
+  async findById(id: string): Promise<Item | undefined> {
+    const row = await this.#db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst()
+    if (!row) return undefined
+    const tags = await this.#tagsOf([id])
+    return toItem(row, tags.get(id) ?? [])
+  }
+
+  async list(query: ItemQuery): Promise<Item[]> {
+    const descending = query.sort.startsWith('-')
+    const column = SORT_COLUMNS[query.sort.replace(/^-/, '') as keyof typeof SORT_COLUMNS]
+    const direction = descending ? 'desc' : 'asc'
+    let select = this.#db.selectFrom('items').selectAll()
+    if (query.q !== undefined) {
+      // SQLite has no default LIKE escape character, so both engines are told it.
+      const pattern = likePattern(query.q)
+      select = select.where(
+        sql<boolean>`(lower(name) like ${pattern} escape '\\' or lower(description) like ${pattern} escape '\\')`,
+      )
+    }
+    if (query.minPriceCents !== undefined) select = select.where('price_cents', '>=', query.minPriceCents)
+    if (query.maxPriceCents !== undefined) select = select.where('price_cents', '<=', query.maxPriceCents)
+    if (query.ownerId !== undefined) select = select.where('owner_id', '=', query.ownerId)
+    if (query.tag !== undefined) {
+      const tag = query.tag
+      select = select.where((eb: ExpressionBuilder<Database, 'items'>) =>
+        eb.exists(
+          eb
+            .selectFrom('item_tags')
+            .select('item_tags.item_id')
+            .whereRef('item_tags.item_id', '=', 'items.id')
+            .where('item_tags.tag', '=', tag),
+        ),
+      )
+    }
+    if (query.after !== undefined) {
+      const { key, id } = query.after
+      const op = descending ? '<' : '>'
+      select = select.where((eb) =>
+        eb.or([eb(column, op, key as never), eb.and([eb(column, '=', key as never), eb('id', op, id)])]),
+      )
+    }
+    const rows = await select.orderBy(column, direction).orderBy('id', direction).limit(query.limit).execute()
+    const tags = await this.#tagsOf(rows.map((r) => r.id))
+    return rows.map((row) => toItem(row, tags.get(row.id) ?? []))
+  }
+
+  async update(
+    id: string,
+    changes: ItemChanges,
+    updatedAt: string,
+    versions?: readonly number[],
+  ): Promise<Item | undefined> {
+    return this.#db.transaction().execute(async (trx) => {
+      let update = trx
+        .updateTable('items')
+        .set((eb) => ({
+          ...(changes.name !== undefined && { name: changes.name }),
+          ...(changes.priceCents !== undefined && { price_cents: changes.priceCents }),
+          ...(changes.description !== undefined && { description: changes.description }),
+          version: eb('version', '+', 1),
+          updated_at: updatedAt,
+        }))
+        .where('id', '=', id)
+      if (versions) update = update.where('version', 'in', versions.length > 0 ? [...versions] : [-1])
+      const row = await update.returningAll().executeTakeFirst()
+      if (!row) return undefined
+      if (changes.tags !== undefined) {
+        await trx.deleteFrom('item_tags').where('item_id', '=', id).execute()
+        await this.#writeTags(trx, id, changes.tags)
+      }
+      const tags = await this.#tagsOf([id], trx)
+      return toItem(row, tags.get(id) ?? [])
+    })
+  }
+
+  async delete(id: string, versions?: readonly number[]): Promise<boolean> {
+    let del = this.#db.deleteFrom('items').where('id', '=', id)
+    if (versions) del = del.where('version', 'in', versions.length > 0 ? [...versions] : [-1])
+    const result = await del.executeTakeFirst()
+    return Number(result.numDeletedRows) > 0
+  }
+
+  async #writeTags(trx: Transaction<Database>, itemId: string, tags: string[]): Promise<void> {
+    if (tags.length === 0) return
+    await trx
+      .insertInto('item_tags')
+      .values(tags.map((tag, position) => ({ item_id: itemId, tag, position })))
+      .execute()
+  }
+
+  // One query for the tags of a whole page of items.
+  async #tagsOf(ids: string[], db: Kysely<Database> = this.#db): Promise<Map<string, string[]>> {
+    const tags = new Map<string, string[]>()
+    if (ids.length === 0) return tags
+    const rows = await db
+      .selectFrom('item_tags')
+      .select(['item_id', 'tag'])
+      .where('item_id', 'in', ids)
+      .orderBy('item_id')
+      .orderBy('position')
+      .execute()
+    for (const row of rows) {
+      const list = tags.get(row.item_id)
+      if (list) list.push(row.tag)
+      else tags.set(row.item_id, [row.tag])
+    }
+    return tags
+  }
+}

@@ -1,0 +1,38 @@
+// Table shapes as the database stores them (snake_case, cents, ISO-8601 UTC strings).
+import type { Generated } from 'kysely'
+
+export interface UsersTable {
+  id: string
+  username: string
+  email: string
+  full_name: string | null
+  role: 'user' | 'admin'
+  // SQLite stores booleans as 0/1.
+  disabled: boolean | number
+  password_hash: string
+  created_at: string
+  updated_at: string
+}
+
+export interface ItemsTable {
+  id: string
+  name: string
+  price_cents: number
+  description: string | null
+  owner_id: string
+  version: number
+  created_at: string
+  updated_at: string
+}
+
+export interface ItemTagsTable {
+  item_id: string
+  tag: string
+  position: Generated<number>
+}
+
+export interface Database {
+  users: UsersTable
+  items: ItemsTable
+  item_tags: ItemTagsTable
+}

@@ -1,0 +1,83 @@
+import type { Kysely, Selectable } from 'kysely'
+import { ConflictError } from '../../domain/errors.ts'
+import type { UserChanges, UserRecord, UserRepository } from '../../domain/users.ts'
+import { uniqueViolation } from './errors.ts'
+import type { Database, UsersTable } from './schema.ts'
+
+function toRecord(row: Selectable<UsersTable>): UserRecord {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    fullName: row.full_name,
+    role: row.role,
+    disabled: Boolean(row.disabled),
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+function conflict(error: unknown): never {
+  const column = uniqueViolation(error)
+  if (column === undefined) throw error
+  throw new ConflictError(`This ${column} is already taken.`, column)
+}
+
+export class SqlUserRepository implements UserRepository {
+  readonly #db: Kysely<Database>
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db
+  }
+
+  async insert(user: UserRecord): Promise<void> {
+    await this.#db
+      .insertInto('users')
+      .values({
+        id: user.id,
+        username: user.username,
+        email: user.email,
+        full_name: user.fullName,
+        role: user.role,
+        disabled: user.disabled,
+        password_hash: user.passwordHash,
+        created_at: user.createdAt,
+        updated_at: user.updatedAt,
+      })
+      .execute()
+      .catch(conflict)
+  }
+
+  async findById(id: string): Promise<UserRecord | undefined> {
+    const row = await this.#db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && toRecord(row)
+  }
+
+  async findByUsername(username: string): Promise<UserRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .executeTakeFirst()
+    return row && toRecord(row)
+  }
+
+  async update(id: string, changes: UserChanges, updatedAt: string): Promise<UserRecord | undefined> {
+    const row = await this.#db
+      .updateTable('users')
+      .set({
+        ...(changes.email !== undefined && { email: changes.email }),
+        ...(changes.fullName !== undefined && { full_name: changes.fullName }),
+        ...(changes.passwordHash !== undefined && { password_hash: changes.passwordHash }),
+        ...(changes.role !== undefined && { role: changes.role }),
+        ...(changes.disabled !== undefined && { disabled: changes.disabled }),
+        updated_at: updatedAt,
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst()
+      .catch(conflict)
+    return row && toRecord(row)
+  }
+}

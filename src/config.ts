@@ -1,0 +1,65 @@
+// One typed settings object, read from the environment (and `.env`) and validated once at start.
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { type Static, Type } from 'typebox'
+import { Value } from 'typebox/value'
+
+// Each property is an environment variable; `default` documents and supplies its default value.
+export const SettingsSchema = Type.Object({
+  NODE_ENV: Type.String({ default: 'development', description: 'development, production or test' }),
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1, description: 'Address to listen on' }),
+  PORT: Type.Integer({
+    default: 8000,
+    minimum: 0,
+    maximum: 65535,
+    description: 'TCP port (0 picks a free one)',
+  }),
+  DATA_DIR: Type.String({ default: './data', minLength: 1, description: 'SQLite file and signing keys' }),
+  DATABASE_URL: Type.String({
+    default: '',
+    pattern: '^$|^(postgres|postgresql|sqlite)://',
+    description: 'Empty: SQLite file in DATA_DIR. postgres://… selects PostgreSQL; sqlite:///path a file',
+  }),
+  DATABASE_POOL_SIZE: Type.Integer({ default: 10, minimum: 1, maximum: 500 }),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  ALLOW_SIGNUP: Type.Boolean({ default: true, description: 'Whether POST /users is open to anyone' }),
+  ACCESS_TOKEN_TTL: Type.Integer({ default: 900, minimum: 30, maximum: 86_400, description: 'Seconds' }),
+  JWT_ISSUER: Type.String({ default: 'trestle', minLength: 1 }),
+  JWT_AUDIENCE: Type.String({ default: 'trestle-api', minLength: 1 }),
+  CORS_ORIGINS: Type.String({ default: '', description: 'Comma-separated origins; * for any; empty: none' }),
+  BODY_LIMIT: Type.Integer({ default: 1_048_576, minimum: 1024, description: 'Bytes' }),
+  REQUEST_TIMEOUT: Type.Integer({ default: 30_000, minimum: 0, description: 'Milliseconds (0: none)' }),
+  SHUTDOWN_TIMEOUT: Type.Integer({ default: 10_000, minimum: 0, description: 'Milliseconds' }),
+})
+
+export type Settings = Static<typeof SettingsSchema>
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Builds settings from an environment-like record; throws ConfigError naming every bad variable. */
+export function parseSettings(env: Record<string, string | undefined>): Settings {
+  const input: Record<string, unknown> = {}
+  for (const key of Object.keys(SettingsSchema.properties)) {
+    const value = env[key]
+    if (value !== undefined && value !== '') input[key] = value
+  }
+  const withDefaults = Value.Default(SettingsSchema, input)
+  const converted = Value.Convert(SettingsSchema, withDefaults)
+  if (!Value.Check(SettingsSchema, converted)) {
+    const problems = Value.Errors(SettingsSchema, converted).map((e) => {
+      const name = e.instancePath.replace(/^\//, '') || 'settings'
+      return `${name}=${JSON.stringify(env[name] ?? '')}: ${e.message}`
+    })
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`)
+  }
+  const settings = converted as Settings
+  return { ...settings, DATA_DIR: resolve(settings.DATA_DIR) }
+}
+
+/** Reads `.env` (when present, without overriding the real environment) and the environment. */
+export function loadSettings(envFile = '.env'): Settings {
+  if (existsSync(envFile)) process.loadEnvFile(envFile)
+  return parseSettings(process.env)
+}

@@ -1,0 +1,174 @@
+// Accounts: sign-up, sign-in, profiles. Field limits live here and the transports' schemas reuse them.
+import { v7 as uuidv7 } from 'uuid'
+import type { MaybeActor, Role } from './actor.ts'
+import { ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError } from './errors.ts'
+import { isAdmin, requireActor } from './policy.ts'
+
+export const USERNAME = { minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_.-]{3,32}$' } as const
+export const PASSWORD = { minLength: 8, maxLength: 128 } as const
+export const FULL_NAME = { maxLength: 200 } as const
+export const EMAIL = { maxLength: 254 } as const
+
+export interface User {
+  id: string
+  username: string
+  email: string
+  fullName: string | null
+  role: Role
+  disabled: boolean
+  createdAt: string
+  updatedAt: string
+}
+
+export interface UserRecord extends User {
+  passwordHash: string
+}
+
+export type UserChanges = Partial<
+  Pick<UserRecord, 'email' | 'fullName' | 'passwordHash' | 'role' | 'disabled'>
+>
+
+export interface UserRepository {
+  /** Throws ConflictError when the username or email is taken. */
+  insert(user: UserRecord): Promise<void>
+  findById(id: string): Promise<UserRecord | undefined>
+  findByUsername(username: string): Promise<UserRecord | undefined>
+  /** Throws ConflictError when a new email is taken; undefined when the user does not exist. */
+  update(id: string, changes: UserChanges, updatedAt: string): Promise<UserRecord | undefined>
+}
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>
+  verify(hash: string, password: string): Promise<boolean>
+}
+
+export interface SignUpInput {
+  username: string
+  email: string
+  password: string
+  fullName?: string | null
+}
+
+export interface UpdateMeInput {
+  email?: string
+  fullName?: string | null
+  password?: string
+  currentPassword?: string
+}
+
+export interface UserServiceDeps {
+  users: UserRepository
+  hasher: PasswordHasher
+  allowSignup: boolean
+  now?: () => Date
+}
+
+function checkPassword(password: string, pointer: string): void {
+  if (password.length < PASSWORD.minLength || password.length > PASSWORD.maxLength) {
+    throw new InvalidInputError(
+      pointer,
+      `must be ${PASSWORD.minLength} to ${PASSWORD.maxLength} characters long`,
+    )
+  }
+}
+
+/** What anyone may see of an account. */
+export function publicProfile(user: User): Pick<User, 'id' | 'username' | 'fullName' | 'createdAt'> {
+  return { id: user.id, username: user.username, fullName: user.fullName, createdAt: user.createdAt }
+}
+
+function withoutHash({ passwordHash: _, ...user }: UserRecord): User {
+  return user
+}
+
+export class UserService {
+  readonly #users: UserRepository
+  readonly #hasher: PasswordHasher
+  readonly #allowSignup: boolean
+  readonly #now: () => Date
+  #dummyHash: Promise<string> | undefined
+
+  constructor(deps: UserServiceDeps) {
+    this.#users = deps.users
+    this.#hasher = deps.hasher
+    this.#allowSignup = deps.allowSignup
+    this.#now = deps.now ?? (() => new Date())
+  }
+
+  async signUp(actor: MaybeActor, input: SignUpInput): Promise<User> {
+    if (!this.#allowSignup && !isAdmin(actor)) throw new ForbiddenError('Sign-up is closed on this server.')
+    const username = input.username.toLowerCase()
+    if (!new RegExp(USERNAME.pattern).test(username)) {
+      throw new InvalidInputError('/username', 'must be 3 to 32 of a-z, 0-9, "_", "." and "-"')
+    }
+    checkPassword(input.password, '/password')
+    const now = this.#now().toISOString()
+    const record: UserRecord = {
+      id: uuidv7(),
+      username,
+      email: input.email.toLowerCase(),
+      fullName: input.fullName ?? null,
+      role: 'user',
+      disabled: false,
+      passwordHash: await this.#hasher.hash(input.password),
+      createdAt: now,
+      updatedAt: now,
+    }
+    await this.#users.insert(record)
+    return withoutHash(record)
+  }
+
+  /**
+   * Checks a username and password. Unknown users, wrong passwords and disabled accounts all give
+   * null, after the same amount of hashing work, so that the answer reveals nothing.
+   */
+  async authenticate(username: string, password: string): Promise<User | null> {
+    const record = await this.#users.findByUsername(username.toLowerCase())
+    if (!record) {
+      this.#dummyHash ??= this.#hasher.hash('trestle-timing-equaliser')
+      await this.#hasher.verify(await this.#dummyHash, password)
+      return null
+    }
+    const valid = await this.#hasher.verify(record.passwordHash, password)
+    return valid && !record.disabled ? withoutHash(record) : null
+  }
+
+  /** The signed-in caller's own account; a deleted or disabled account is no longer signed in. */
+  async me(actor: MaybeActor): Promise<User> {
+    const { id } = requireActor(actor)
+    const record = await this.#users.findById(id)
+    if (!record || record.disabled)
+      throw new UnauthenticatedError('This account no longer exists or is disabled.')
+    return withoutHash(record)
+  }
+
+  async updateMe(actor: MaybeActor, input: UpdateMeInput): Promise<User> {
+    const { id } = requireActor(actor)
+    const record = await this.#users.findById(id)
+    if (!record || record.disabled)
+      throw new UnauthenticatedError('This account no longer exists or is disabled.')
+    const changes: UserChanges = {}
+    if (input.email !== undefined) changes.email = input.email.toLowerCase()
+    if (input.fullName !== undefined) changes.fullName = input.fullName
+    if (input.password !== undefined) {
+      checkPassword(input.password, '/password')
+      if (input.currentPassword === undefined) {
+        throw new InvalidInputError('/current_password', 'is required to change the password')
+      }
+      if (!(await this.#hasher.verify(record.passwordHash, input.currentPassword))) {
+        throw new InvalidInputError('/current_password', 'is not the current password')
+      }
+      changes.passwordHash = await this.#hasher.hash(input.password)
+    }
+    if (Object.keys(changes).length === 0) return withoutHash(record)
+    const updated = await this.#users.update(id, changes, this.#now().toISOString())
+    if (!updated) throw new UnauthenticatedError('This account no longer exists.')
+    return withoutHash(updated)
+  }
+
+  async profile(id: string): Promise<User> {
+    const record = await this.#users.findById(id)
+    if (!record) throw new NotFoundError('User', id)
+    return withoutHash(record)
+  }
+}

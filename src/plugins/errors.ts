@@ -1,0 +1,147 @@
+// Turns every failure into an RFC 9457 problem: domain errors, validation, framework errors, bugs.
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import FindMyWay from 'find-my-way'
+import { DomainError, type DomainErrorCode, InvalidInputError } from '../domain/errors.ts'
+import { InsufficientScopeError } from '../domain/policy.ts'
+import { PROBLEM_CONTENT_TYPE, type ProblemBody, problemType } from '../transports/rest/problem.ts'
+import { challenge } from './auth.ts'
+
+const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'precondition-failed': 412,
+  'invalid-input': 422,
+}
+
+type Location = 'body' | 'query' | 'path' | 'header'
+const LOCATIONS: Record<string, Location> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'path',
+  headers: 'header',
+}
+
+interface AjvError {
+  instancePath: string
+  keyword: string
+  message?: string
+  params: Record<string, unknown>
+}
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  detail: string,
+  extra: Partial<ProblemBody> = {},
+): FastifyReply {
+  const body: ProblemBody = {
+    type: problemType(status),
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+    instance: request.url.split('?')[0] ?? request.url,
+    request_id: String(request.id),
+    ...extra,
+  }
+  return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(body)
+}
+
+// One entry per invalid field, naming it by a JSON pointer where it was sent.
+function invalidParams(errors: AjvError[], location: Location) {
+  const seen = new Set<string>()
+  const params = []
+  for (const error of errors) {
+    let pointer = error.instancePath
+    let detail = error.message ?? 'is invalid'
+    if (error.keyword === 'required') pointer += `/${String(error.params.missingProperty)}`
+    if (error.keyword === 'additionalProperties') {
+      pointer += `/${String(error.params.additionalProperty)}`
+      detail = 'is not a known field'
+    }
+    if (pointer === '') pointer = '/'
+    // anyOf/enum failures repeat per branch; one line per field reads better.
+    if (seen.has(pointer)) continue
+    seen.add(pointer)
+    params.push({ in: location, pointer, detail })
+  }
+  return params
+}
+
+function handleError(
+  this: FastifyInstance,
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  if (error instanceof DomainError) {
+    const status = DOMAIN_STATUS[error.code]
+    if (status === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', challenge())
+    if (error instanceof InsufficientScopeError) {
+      reply.header('www-authenticate', challenge({ error: 'insufficient_scope', scope: error.scope }))
+    }
+    const extra =
+      error instanceof InvalidInputError
+        ? { errors: [{ in: 'body' as const, pointer: error.pointer, detail: error.message }] }
+        : {}
+    return sendProblem(request, reply, status, error.message, extra)
+  }
+  if (error.validation) {
+    const location = LOCATIONS[error.validationContext ?? 'body'] ?? 'body'
+    const errors = invalidParams(error.validation as AjvError[], location)
+    const detail = `The request has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`
+    return sendProblem(request, reply, 422, detail, { errors })
+  }
+  const status = error.statusCode ?? 500
+  if (status >= 400 && status < 500) return sendProblem(request, reply, status, error.message)
+  // A 5xx is a bug: log everything, answer nothing that could leak internals.
+  request.log.error({ err: error }, 'unhandled error')
+  return sendProblem(
+    request,
+    reply,
+    500,
+    'Something went wrong on our side. Quote the request id when reporting it.',
+  )
+}
+
+async function errorsPlugin(app: FastifyInstance) {
+  // A second router that knows every route, to tell 405 (wrong method) from 404 (no such path).
+  const known = FindMyWay({ ignoreTrailingSlash: true })
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    for (const method of methods) {
+      if (method === 'HEAD' || method === 'OPTIONS') continue
+      try {
+        known.on(method as 'GET', route.url, () => {})
+      } catch {
+        // Already known (e.g. a route registered with and without a trailing slash).
+      }
+    }
+  })
+
+  app.setErrorHandler(handleError)
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/'
+    const allowed = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter(
+      (m) => known.find(m as 'GET', path) !== null,
+    )
+    if (allowed.length > 0 && request.method !== 'OPTIONS') {
+      if (allowed.includes('GET')) allowed.push('HEAD')
+      reply.header('allow', allowed.join(', '))
+      return sendProblem(
+        request,
+        reply,
+        405,
+        `${request.method} is not allowed here; allowed: ${allowed.join(', ')}`,
+      )
+    }
+    return sendProblem(request, reply, 404, `Nothing at ${request.method} ${path}.`)
+  })
+}
+
+export default fp(errorsPlugin, { name: 'errors' })

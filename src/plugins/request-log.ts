@@ -1,0 +1,32 @@
+// One log line per request (Fastify's default is two) and the request id on every response. Request
+// logging is a measurable share of a request's cost, so the line stays small.
+import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify'
+import fp from 'fastify-plugin'
+
+export class RequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const line = {
+      method: request.method,
+      url: request.url,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      user: request.actor?.id,
+    }
+    if (error) reply.log.error({ ...line, err: error }, 'request errored')
+    else reply.log.info(line, 'request completed')
+  }
+}
+
+async function requestIdPlugin(app: FastifyInstance) {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+}
+
+export default fp(requestIdPlugin, { name: 'request-id' })

@@ -1,0 +1,51 @@
+// The server process: settings, listen, and a graceful stop on SIGTERM or SIGINT.
+import { buildApp } from './app.ts'
+import { ConfigError, loadSettings, type Settings } from './config.ts'
+
+const [major = 0] = process.versions.node.split('.').map(Number)
+if (major < 24) {
+  console.error(`Trestle needs Node.js 24 or later; this is ${process.version}. Run it with "npm start".`)
+  process.exit(1)
+}
+
+let settings: Settings
+try {
+  settings = loadSettings()
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error
+  console.error(error.message)
+  process.exit(1)
+}
+
+const app = await buildApp(settings)
+let stopping = false
+
+async function stop(signal: string): Promise<void> {
+  if (stopping) return
+  stopping = true
+  app.log.info({ signal }, 'shutting down: finishing in-flight requests')
+  const timer = setTimeout(() => {
+    app.log.error('in-flight requests did not finish in time; exiting')
+    process.exit(1)
+  }, settings.SHUTDOWN_TIMEOUT)
+  timer.unref()
+  try {
+    await app.close()
+    app.log.info('stopped')
+    process.exit(0)
+  } catch (error) {
+    app.log.error({ err: error }, 'error while shutting down')
+    process.exit(1)
+  }
+}
+
+process.once('SIGTERM', () => void stop('SIGTERM'))
+process.once('SIGINT', () => void stop('SIGINT'))
+
+try {
+  await app.listen({ host: settings.HOST, port: settings.PORT })
+} catch (error) {
+  app.log.fatal({ err: error }, 'could not start listening')
+  await app.close()
+  process.exit(1)
+}

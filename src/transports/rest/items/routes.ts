@@ -1,0 +1,194 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { Container } from '../../../container.ts'
+import { problemResponses } from '../problem.ts'
+import { etagOf, ifMatchVersions, noneMatch } from './conditional.ts'
+import { decodeCursor, encodeCursor } from './cursor.ts'
+import {
+  CreateItemBody,
+  ETagHeader,
+  ItemPageSchema,
+  ItemParams,
+  ItemSchema,
+  itemJson,
+  ListItemsQuery,
+  UpdateItemBody,
+} from './schemas.ts'
+
+const writeScope = [{ OAuth2: ['items:write'] }]
+const IfMatch = Type.Object({
+  'if-match': Type.Optional(
+    Type.String({
+      description: 'ETag of the version you last read; a stale one gives 412',
+      examples: ['"1"'],
+    }),
+  ),
+})
+
+// Looks like a validation failure of the query, so it is reported like one.
+function badCursor(): Error {
+  return Object.assign(new Error('invalid cursor'), {
+    validation: [
+      { instancePath: '/cursor', keyword: 'cursor', message: 'is not a cursor of this listing', params: {} },
+    ],
+    validationContext: 'querystring',
+  })
+}
+
+const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (app, { services }) => {
+  app.post(
+    '/items',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['items'],
+        summary: 'Create an item',
+        description: 'Creates an item owned by the caller. Needs the `items:write` scope.',
+        security: writeScope,
+        body: CreateItemBody,
+        response: {
+          201: {
+            ...ItemSchema,
+            description: 'The new item; `Location` names it and `ETag` carries its version',
+            headers: Type.Object({ location: Type.String(), etag: ETagHeader }),
+          },
+          ...problemResponses(400, 401, 403, 413, 415, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { name, price, description, tags } = request.body
+      const item = await services.items.create(request.actor, {
+        name,
+        price,
+        ...(description !== undefined && { description }),
+        ...(tags !== undefined && { tags }),
+      })
+      return reply
+        .code(201)
+        .header('location', `/items/${item.id}`)
+        .header('etag', etagOf(item))
+        .send(itemJson(item))
+    },
+  )
+
+  app.get(
+    '/items',
+    {
+      schema: {
+        tags: ['items'],
+        summary: 'List items',
+        description:
+          'Pages through the catalog, newest first unless `sort` says otherwise. Filters combine with AND. Follow `next_cursor` (or the `Link: rel="next"` header) for the next page.',
+        querystring: ListItemsQuery,
+        response: { 200: ItemPageSchema, ...problemResponses(422) },
+      },
+    },
+    async (request, reply) => {
+      const { cursor, sort = '-created_at', min_price, max_price, owner, limit, q, tag } = request.query
+      const after = cursor === undefined ? undefined : decodeCursor(cursor, sort)
+      if (cursor !== undefined && !after) throw badCursor()
+      const page = await services.items.list({
+        sort,
+        ...(limit !== undefined && { limit }),
+        ...(q !== undefined && { q }),
+        ...(tag !== undefined && { tag }),
+        ...(owner !== undefined && { ownerId: owner }),
+        ...(min_price !== undefined && { minPrice: min_price }),
+        ...(max_price !== undefined && { maxPrice: max_price }),
+        ...(after !== undefined && { after }),
+      })
+      const next = page.next ? encodeCursor(sort, page.next) : null
+      if (next) {
+        const url = new URL(request.url, 'http://x')
+        url.searchParams.set('cursor', next)
+        reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
+      }
+      return { items: page.items.map(itemJson), next_cursor: next }
+    },
+  )
+
+  app.get(
+    '/items/:id',
+    {
+      schema: {
+        tags: ['items'],
+        summary: 'Get an item',
+        description:
+          'Returns one item with its `ETag`. Send the ETag back in `If-None-Match` to get `304 Not Modified` while it is unchanged.',
+        params: ItemParams,
+        headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ examples: ['"1"'] })) }),
+        response: {
+          200: { ...ItemSchema, headers: Type.Object({ etag: ETagHeader }) },
+          304: { type: 'null', description: 'Not modified: your copy is current' },
+          ...problemResponses(404, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const item = await services.items.get(request.params.id)
+      reply.header('etag', etagOf(item))
+      if (!noneMatch(request.headers['if-none-match'], item)) return reply.code(304).send(null)
+      return itemJson(item)
+    },
+  )
+
+  app.patch(
+    '/items/:id',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['items'],
+        summary: 'Edit an item',
+        description:
+          'Changes the fields sent. Only the owner or an admin may. Send `If-Match` with the ETag you read to make sure you are not overwriting a change you have not seen: a stale ETag gives 412.',
+        security: writeScope,
+        params: ItemParams,
+        headers: IfMatch,
+        body: UpdateItemBody,
+        response: {
+          200: { ...ItemSchema, headers: Type.Object({ etag: ETagHeader }) },
+          ...problemResponses(400, 401, 403, 404, 412, 415, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const item = await services.items.update(
+        request.actor,
+        request.params.id,
+        request.body,
+        ifMatchVersions(request.headers['if-match']),
+      )
+      return reply.header('etag', etagOf(item)).send(itemJson(item))
+    },
+  )
+
+  app.delete(
+    '/items/:id',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['items'],
+        summary: 'Delete an item',
+        description: 'Deletes an item. Only the owner or an admin may. `If-Match` works as for PATCH.',
+        security: writeScope,
+        params: ItemParams,
+        headers: IfMatch,
+        response: {
+          204: { type: 'null', description: 'Deleted' },
+          ...problemResponses(401, 403, 404, 412, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      await services.items.delete(
+        request.actor,
+        request.params.id,
+        ifMatchVersions(request.headers['if-match']),
+      )
+      return reply.code(204).send(null)
+    },
+  )
+}
+
+export default itemsRoutes

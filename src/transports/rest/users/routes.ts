@@ -1,0 +1,92 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Container } from '../../../container.ts'
+import { problemResponses } from '../problem.ts'
+import { Me, meJson, PublicUser, publicUserJson, SignUpBody, UpdateMeBody, UserParams } from './schemas.ts'
+
+const signedIn = [{ OAuth2: [] }]
+
+const usersRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (app, { services }) => {
+  app.post(
+    '/users',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Sign up',
+        description:
+          'Creates an account with the role `user`. Open to anyone unless `ALLOW_SIGNUP=false`, in which case only admins may create accounts. The password is stored as an argon2id hash.',
+        body: SignUpBody,
+        response: {
+          201: { ...Me, description: 'The new account; `Location` names it' },
+          ...problemResponses(400, 403, 409, 415, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { username, email, password, full_name } = request.body
+      const user = await services.users.signUp(request.actor, {
+        username,
+        email,
+        password,
+        fullName: full_name ?? null,
+      })
+      return reply.code(201).header('location', `/users/${user.id}`).send(meJson(user))
+    },
+  )
+
+  app.get(
+    '/users/me',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['users'],
+        summary: 'Your account',
+        description: 'Returns the account of the signed-in caller, email and role included.',
+        security: signedIn,
+        response: { 200: Me, ...problemResponses(401) },
+      },
+    },
+    async (request) => meJson(await services.users.me(request.actor)),
+  )
+
+  app.patch(
+    '/users/me',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['users'],
+        summary: 'Edit your account',
+        description:
+          'Changes your email, display name or password. Changing the password needs `current_password`. Fields not sent keep their values; `role` and other fields are not accepted here.',
+        security: signedIn,
+        body: UpdateMeBody,
+        response: { 200: Me, ...problemResponses(400, 401, 409, 415, 422) },
+      },
+    },
+    async (request) => {
+      const { email, full_name, password, current_password } = request.body
+      const user = await services.users.updateMe(request.actor, {
+        ...(email !== undefined && { email }),
+        ...(full_name !== undefined && { fullName: full_name }),
+        ...(password !== undefined && { password }),
+        ...(current_password !== undefined && { currentPassword: current_password }),
+      })
+      return meJson(user)
+    },
+  )
+
+  app.get(
+    '/users/:id',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Public profile',
+        description: 'Anyone may read the public profile of an account: no email, no role.',
+        params: UserParams,
+        response: { 200: PublicUser, ...problemResponses(404, 422) },
+      },
+    },
+    async (request) => publicUserJson(await services.users.profile(request.params.id)),
+  )
+}
+
+export default usersRoutes

@@ -1,0 +1,106 @@
+// Shapes of the /users endpoints. Field limits come from the domain, so the two cannot drift.
+import { type Static, Type } from 'typebox'
+import { EMAIL, FULL_NAME, PASSWORD, publicProfile, USERNAME, type User } from '../../../domain/users.ts'
+
+const id = Type.String({
+  format: 'uuid',
+  description: 'User id',
+  examples: ['0191f2a4-5b0e-7c3d-8f21-3a4b5c6d7e8f'],
+})
+const username = Type.String({
+  ...USERNAME,
+  description: 'Unique, case-insensitive; stored in lower case',
+  examples: ['alice'],
+})
+const email = Type.String({ format: 'email', maxLength: EMAIL.maxLength, examples: ['alice@example.com'] })
+const fullName = Type.Union([Type.String({ minLength: 1, maxLength: FULL_NAME.maxLength }), Type.Null()], {
+  description: 'Display name',
+  examples: ['Alice Liddell'],
+})
+const password = Type.String({ ...PASSWORD, description: '8 to 128 characters; no composition rules' })
+const timestamp = Type.String({ format: 'date-time', examples: ['2026-11-24T18:00:00.000Z'] })
+
+export const UserParams = Type.Object({ id })
+
+export const SignUpBody = Type.Object(
+  { username, email, password, full_name: Type.Optional(fullName) },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        username: 'alice',
+        email: 'alice@example.com',
+        password: 'correct horse battery',
+        full_name: 'Alice Liddell',
+      },
+    ],
+  },
+)
+
+export const UpdateMeBody = Type.Object(
+  {
+    email: Type.Optional(email),
+    full_name: Type.Optional(fullName),
+    password: Type.Optional(password),
+    current_password: Type.Optional(
+      Type.String({ maxLength: PASSWORD.maxLength, description: 'Required when changing the password' }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      { full_name: 'Alice P. Liddell' },
+      { password: 'a new long passphrase', current_password: 'correct horse battery' },
+    ],
+  },
+)
+
+const meExample = {
+  id: '0191f2a4-5b0e-7c3d-8f21-3a4b5c6d7e8f',
+  username: 'alice',
+  email: 'alice@example.com',
+  full_name: 'Alice Liddell',
+  role: 'user',
+  created_at: '2026-11-24T18:00:00.000Z',
+  updated_at: '2026-11-24T18:00:00.000Z',
+}
+
+export const Me = Type.Object(
+  {
+    id,
+    username,
+    email,
+    full_name: fullName,
+    role: Type.Enum(['user', 'admin']),
+    created_at: timestamp,
+    updated_at: timestamp,
+  },
+  { description: 'Your own account', examples: [meExample] },
+)
+
+export const PublicUser = Type.Object(
+  { id, username, full_name: fullName, created_at: timestamp },
+  {
+    description: 'What anyone may see of an account',
+    examples: [
+      { id: meExample.id, username: 'alice', full_name: 'Alice Liddell', created_at: meExample.created_at },
+    ],
+  },
+)
+
+export function meJson(user: User): Static<typeof Me> {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    full_name: user.fullName,
+    role: user.role,
+    created_at: user.createdAt,
+    updated_at: user.updatedAt,
+  }
+}
+
+export function publicUserJson(user: User): Static<typeof PublicUser> {
+  const p = publicProfile(user)
+  return { id: p.id, username: p.username, full_name: p.fullName, created_at: p.createdAt }
+}
