@@ -60,6 +60,8 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
   if (!options.services) app.addHook('onClose', () => services.close())
 
   installValidators(app)
+  // JSON is the only body every route takes; /token adds forms for itself. Anything else is 415.
+  app.removeContentTypeParser('text/plain')
   await app.register(errors)
   await app.register(auth, { tokens: services.tokens })
   await app.register(requestId)

@@ -1,0 +1,107 @@
+// Builds an app on a database of its own for one test file, plus the calls most tests start with.
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { buildApp } from '../../src/app.ts'
+import { parseSettings, type Settings } from '../../src/config.ts'
+import { type Container, createContainer } from '../../src/container.ts'
+import { createTestDatabase } from './database.ts'
+
+export interface TestApp {
+  app: FastifyInstance
+  services: Container
+  settings: Settings
+  close(): Promise<void>
+}
+
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase()
+  const settings = parseSettings({
+    DATA_DIR: database.dataDir,
+    DATABASE_URL: database.databaseUrl ?? '',
+    LOG_LEVEL: 'silent',
+    ...env,
+  })
+  const services = await createContainer(settings)
+  const app = await buildApp(settings, { logger: false, services })
+  return {
+    app,
+    services,
+    settings,
+    async close() {
+      await app.close()
+      await services.close()
+      await database.cleanup()
+    },
+  }
+}
+
+let counter = 0
+
+export interface SignedUp {
+  id: string
+  username: string
+  password: string
+  token: string
+  auth: { authorization: string }
+}
+
+/** Signs a new user up and in; `role: 'admin'` promotes them directly in the database. */
+export async function signUpAndIn(
+  t: TestApp,
+  options: { role?: 'admin'; name?: string } = {},
+): Promise<SignedUp> {
+  counter += 1
+  const username = options.name ?? `user${counter}_${process.pid}`
+  const password = 'correct horse battery'
+  const created = await t.app.inject({
+    method: 'POST',
+    url: '/users',
+    payload: { username, email: `${username}@example.com`, password },
+  })
+  if (created.statusCode !== 201) throw new Error(`sign-up failed: ${created.body}`)
+  const { id } = created.json()
+  if (options.role === 'admin') {
+    await t.services.database.db.updateTable('users').set({ role: 'admin' }).where('id', '=', id).execute()
+  }
+  const token = await signIn(t, username, password)
+  return { id, username, password, token, auth: { authorization: `Bearer ${token}` } }
+}
+
+export async function signIn(t: TestApp, username: string, password: string): Promise<string> {
+  const res = await passwordGrant(t, { username, password })
+  if (res.statusCode !== 200) throw new Error(`sign-in failed: ${res.body}`)
+  return res.json().access_token
+}
+
+export function passwordGrant(t: TestApp, fields: Record<string, string>): Promise<LightMyRequestResponse> {
+  return t.app.inject({
+    method: 'POST',
+    url: '/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ grant_type: 'password', ...fields }).toString(),
+  })
+}
+
+/** Asserts the RFC 9457 shape and returns the body. */
+export function problem(res: LightMyRequestResponse, status: number) {
+  if (res.statusCode !== status) throw new Error(`expected ${status}, got ${res.statusCode}: ${res.body}`)
+  if (!String(res.headers['content-type']).startsWith('application/problem+json')) {
+    throw new Error(`expected problem+json, got ${res.headers['content-type']}`)
+  }
+  const body = res.json()
+  if (
+    body.status !== status ||
+    typeof body.type !== 'string' ||
+    typeof body.title !== 'string' ||
+    !body.request_id
+  ) {
+    throw new Error(`not a problem document: ${res.body}`)
+  }
+  return body as {
+    type: string
+    title: string
+    status: number
+    detail: string
+    request_id: string
+    errors?: { in: string; pointer: string; detail: string }[]
+  }
+}

@@ -1,0 +1,40 @@
+// Settings: defaults, conversion, and a message naming each bad variable.
+import { describe, expect, it } from 'vitest'
+import { ConfigError, parseSettings } from '../../src/config.ts'
+
+describe('settings', () => {
+  it('has the documented defaults', () => {
+    const s = parseSettings({})
+    expect(s).toMatchObject({
+      HOST: '127.0.0.1',
+      PORT: 8000,
+      DATABASE_URL: '',
+      LOG_LEVEL: 'info',
+      ALLOW_SIGNUP: true,
+      ACCESS_TOKEN_TTL: 900,
+    })
+    expect(s.DATA_DIR).toMatch(/\/data$/)
+  })
+
+  it('converts numbers and booleans from the environment', () => {
+    const s = parseSettings({ PORT: '3000', ALLOW_SIGNUP: 'false', ACCESS_TOKEN_TTL: '60' })
+    expect(s).toMatchObject({ PORT: 3000, ALLOW_SIGNUP: false, ACCESS_TOKEN_TTL: 60 })
+  })
+
+  it('names every bad variable', () => {
+    expect(() => parseSettings({ PORT: 'abc', ALLOW_SIGNUP: 'yes', LOG_LEVEL: 'loud' })).toThrow(ConfigError)
+    try {
+      parseSettings({ PORT: 'abc', ALLOW_SIGNUP: 'yes', LOG_LEVEL: 'loud' })
+    } catch (error) {
+      const message = (error as Error).message
+      expect(message).toContain('PORT="abc"')
+      expect(message).toContain('ALLOW_SIGNUP="yes"')
+      expect(message).toContain('LOG_LEVEL="loud"')
+    }
+  })
+
+  it('accepts PostgreSQL and SQLite URLs only', () => {
+    expect(parseSettings({ DATABASE_URL: 'postgres://u@h/db' }).DATABASE_URL).toBe('postgres://u@h/db')
+    expect(() => parseSettings({ DATABASE_URL: 'mysql://u@h/db' })).toThrow(/DATABASE_URL/)
+  })
+})
