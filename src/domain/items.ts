@@ -2,12 +2,13 @@
 import { v7 as uuidv7 } from 'uuid'
 import type { MaybeActor } from './actor.ts'
 import { InvalidInputError, NotFoundError, PreconditionFailedError } from './errors.ts'
+import { normaliseId } from './ids.ts'
 import { toCents } from './money.ts'
 import { assertCanEditItem, requireScope } from './policy.ts'
 
 export const ITEM_NAME = { minLength: 1, maxLength: 200 } as const
 export const ITEM_DESCRIPTION = { maxLength: 5000 } as const
-export const ITEM_TAGS = { maxItems: 10, maxLength: 32, pattern: '^[^\\s,]{1,32}$' } as const
+export const ITEM_TAGS = { maxItems: 10, maxLength: 32, pattern: '^[^\\s,\\u0000]{1,32}$' } as const
 export const PAGE = { defaultLimit: 20, maxLimit: 100 } as const
 
 export interface Item {
@@ -135,7 +136,8 @@ export class ItemService {
   }
 
   async get(id: string): Promise<Item> {
-    const item = await this.#items.findById(id)
+    const canonical = normaliseId(id)
+    const item = canonical && (await this.#items.findById(canonical))
     if (!item) throw new NotFoundError('Item', id)
     return item
   }
@@ -147,12 +149,13 @@ export class ItemService {
       sort,
       limit: limit + 1,
       ...(input.q !== undefined && { q: input.q }),
-      ...(input.ownerId !== undefined && { ownerId: input.ownerId }),
+      ...(input.ownerId !== undefined && { ownerId: input.ownerId.toLowerCase() }),
       ...(input.tag !== undefined && { tag: input.tag.toLowerCase() }),
       ...(input.minPrice !== undefined && { minPriceCents: Math.ceil(input.minPrice * 100 - 1e-6) }),
       ...(input.maxPrice !== undefined && { maxPriceCents: Math.floor(input.maxPrice * 100 + 1e-6) }),
       ...(input.after !== undefined && { after: input.after }),
     }
+    if (input.ownerId !== undefined && !normaliseId(input.ownerId)) return { items: [], next: undefined }
     const rows = await this.#items.list(query)
     const items = rows.slice(0, limit)
     const last = items.at(-1)
@@ -172,16 +175,16 @@ export class ItemService {
     if (patch.price !== undefined) changes.priceCents = toCents(patch.price)
     if (patch.description !== undefined) changes.description = patch.description
     if (patch.tags !== undefined) changes.tags = normaliseTags(patch.tags)
-    const updated = await this.#items.update(id, changes, this.#now().toISOString(), ifMatch)
+    const updated = await this.#items.update(current.id, changes, this.#now().toISOString(), ifMatch)
     if (updated) return updated
-    return this.#explainMiss(id)
+    return this.#explainMiss(current.id)
   }
 
   async delete(actor: MaybeActor, id: string, ifMatch?: readonly number[]): Promise<void> {
     const current = await this.get(id)
     assertCanEditItem(actor, current)
-    if (await this.#items.delete(id, ifMatch)) return
-    await this.#explainMiss(id)
+    if (await this.#items.delete(current.id, ifMatch)) return
+    await this.#explainMiss(current.id)
   }
 
   // A conditional write matched no row: the item is gone, or at another version than If-Match named.

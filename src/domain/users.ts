@@ -2,6 +2,7 @@
 import { v7 as uuidv7 } from 'uuid'
 import type { MaybeActor, Role } from './actor.ts'
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError } from './errors.ts'
+import { normaliseId } from './ids.ts'
 import { isAdmin, requireActor } from './policy.ts'
 
 export const USERNAME = { minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_.-]{3,32}$' } as const
@@ -123,7 +124,11 @@ export class UserService {
    * null, after the same amount of hashing work, so that the answer reveals nothing.
    */
   async authenticate(username: string, password: string): Promise<User | null> {
-    const record = await this.#users.findByUsername(username.toLowerCase())
+    const name = username.toLowerCase()
+    // A name that cannot exist is not looked up, but costs the same hashing work as one that could.
+    const record = new RegExp(USERNAME.pattern).test(name)
+      ? await this.#users.findByUsername(name)
+      : undefined
     if (!record) {
       this.#dummyHash ??= this.#hasher.hash('trestle-timing-equaliser')
       await this.#hasher.verify(await this.#dummyHash, password)
@@ -167,7 +172,8 @@ export class UserService {
   }
 
   async profile(id: string): Promise<User> {
-    const record = await this.#users.findById(id)
+    const canonical = normaliseId(id)
+    const record = canonical && (await this.#users.findById(canonical))
     if (!record) throw new NotFoundError('User', id)
     return withoutHash(record)
   }

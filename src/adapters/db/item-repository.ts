@@ -1,8 +1,20 @@
 import { type ExpressionBuilder, type Kysely, type Selectable, sql, type Transaction } from 'kysely'
+import { searchable } from '../../domain/ids.ts'
 import type { Item, ItemChanges, ItemQuery, ItemRepository } from '../../domain/items.ts'
 import type { Database, ItemsTable } from './schema.ts'
 
-type ItemRow = Selectable<ItemsTable>
+type ItemRow = Omit<Selectable<ItemsTable>, 'search_text'>
+
+const COLUMNS = [
+  'id',
+  'name',
+  'price_cents',
+  'description',
+  'owner_id',
+  'version',
+  'created_at',
+  'updated_at',
+] as const
 
 const SORT_COLUMNS = { created_at: 'created_at', price: 'price_cents', name: 'name' } as const
 
@@ -22,7 +34,7 @@ function toItem(row: ItemRow, tags: string[]): Item {
 
 // LIKE with the user's text taken literally.
 function likePattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  return `%${searchable(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 }
 
 export class SqlItemRepository implements ItemRepository {
@@ -41,6 +53,7 @@ export class SqlItemRepository implements ItemRepository {
           name: item.name,
           price_cents: item.priceCents,
           description: item.description,
+          search_text: searchable(item.name, item.description),
           owner_id: item.ownerId,
           version: item.version,
           created_at: item.createdAt,
@@ -52,7 +65,7 @@ export class SqlItemRepository implements ItemRepository {
   }
 
   async findById(id: string): Promise<Item | undefined> {
-    const row = await this.#db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst()
+    const row = await this.#db.selectFrom('items').select(COLUMNS).where('id', '=', id).executeTakeFirst()
     if (!row) return undefined
     const tags = await this.#tagsOf([id])
     return toItem(row, tags.get(id) ?? [])
@@ -62,13 +75,10 @@ export class SqlItemRepository implements ItemRepository {
     const descending = query.sort.startsWith('-')
     const column = SORT_COLUMNS[query.sort.replace(/^-/, '') as keyof typeof SORT_COLUMNS]
     const direction = descending ? 'desc' : 'asc'
-    let select = this.#db.selectFrom('items').selectAll()
+    let select = this.#db.selectFrom('items').select(COLUMNS)
     if (query.q !== undefined) {
       // SQLite has no default LIKE escape character, so both engines are told it.
-      const pattern = likePattern(query.q)
-      select = select.where(
-        sql<boolean>`(lower(name) like ${pattern} escape '\\' or lower(description) like ${pattern} escape '\\')`,
-      )
+      select = select.where(sql<boolean>`search_text like ${likePattern(query.q)} escape '\\'`)
     }
     if (query.minPriceCents !== undefined) select = select.where('price_cents', '>=', query.minPriceCents)
     if (query.maxPriceCents !== undefined) select = select.where('price_cents', '<=', query.maxPriceCents)
@@ -115,8 +125,15 @@ export class SqlItemRepository implements ItemRepository {
         }))
         .where('id', '=', id)
       if (versions) update = update.where('version', 'in', versions.length > 0 ? [...versions] : [-1])
-      const row = await update.returningAll().executeTakeFirst()
+      const row = await update.returning(COLUMNS).executeTakeFirst()
       if (!row) return undefined
+      if (changes.name !== undefined || changes.description !== undefined) {
+        await trx
+          .updateTable('items')
+          .set({ search_text: searchable(row.name, row.description) })
+          .where('id', '=', id)
+          .execute()
+      }
       if (changes.tags !== undefined) {
         await trx.deleteFrom('item_tags').where('item_id', '=', id).execute()
         await this.#writeTags(trx, id, changes.tags)

@@ -19,6 +19,7 @@ export interface ItemsTable {
   name: string
   price_cents: number
   description: string | null
+  search_text: string
   owner_id: string
   version: number
   created_at: string
@@ -31,8 +32,21 @@ export interface ItemTagsTable {
   position: Generated<number>
 }
 
+export interface RefreshTokensTable {
+  id: string
+  family_id: string
+  user_id: string
+  token_hash: string
+  scope: string
+  created_at: string
+  expires_at: string
+  used_at: string | null
+  revoked_at: string | null
+}
+
 export interface Database {
   users: UsersTable
   items: ItemsTable
   item_tags: ItemTagsTable
+  refresh_tokens: RefreshTokensTable
 }

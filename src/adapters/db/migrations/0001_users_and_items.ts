@@ -24,6 +24,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('name', 'varchar(200)', (c) => c.notNull())
     .addColumn('price_cents', 'integer', (c) => c.notNull().check(sql`price_cents >= 0`))
     .addColumn('description', 'text')
+    // Name and description lower-cased in the application (Unicode-aware on every engine), for `q`.
+    .addColumn('search_text', 'text', (c) => c.notNull().defaultTo(''))
     .addColumn('owner_id', t.uuid, (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('created_at', t.timestamp, (c) => c.notNull())

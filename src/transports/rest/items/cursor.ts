@@ -1,7 +1,19 @@
 // Opaque page cursors: the sort they belong to and the last item's sort key and id, base64url-encoded.
-import type { ItemCursor, ItemSort } from '../../../domain/items.ts'
+import { ITEM_NAME, type ItemCursor, type ItemSort } from '../../../domain/items.ts'
+import { MAX_PRICE_CENTS } from '../../../domain/money.ts'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+// The key goes into SQL as a value: it must be one the column could hold, or PostgreSQL refuses it.
+function validKey(sort: ItemSort, key: unknown): boolean {
+  const field = sort.replace(/^-/, '')
+  if (field === 'price')
+    return Number.isSafeInteger(key) && (key as number) >= 0 && (key as number) <= MAX_PRICE_CENTS
+  if (typeof key !== 'string') return false
+  if (field === 'name') return key.length <= ITEM_NAME.maxLength && !key.includes('\u0000')
+  return TIMESTAMP.test(key) && !Number.isNaN(Date.parse(key))
+}
 
 export function encodeCursor(sort: ItemSort, cursor: ItemCursor): string {
   return Buffer.from(JSON.stringify([sort, cursor.key, cursor.id])).toString('base64url')
@@ -13,8 +25,7 @@ export function decodeCursor(text: string, sort: ItemSort): ItemCursor | undefin
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'))
     if (!Array.isArray(value) || value.length !== 3) return undefined
     const [forSort, key, id] = value as unknown[]
-    const keyOk = sort.endsWith('price') ? Number.isSafeInteger(key) : typeof key === 'string'
-    if (forSort !== sort || !keyOk || typeof id !== 'string' || !UUID.test(id)) return undefined
+    if (forSort !== sort || !validKey(sort, key) || typeof id !== 'string' || !UUID.test(id)) return undefined
     return { key: key as string | number, id }
   } catch {
     return undefined

@@ -120,7 +120,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ examples: ['"1"'] })) }),
         response: {
           200: { ...ItemSchema, headers: Type.Object({ etag: ETagHeader }) },
-          304: { type: 'null', description: 'Not modified: your copy is current' },
+          304: { description: 'Not modified: your copy is current' },
           ...problemResponses(404, 422),
         },
       },
@@ -128,7 +128,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
     async (request, reply) => {
       const item = await services.items.get(request.params.id)
       reply.header('etag', etagOf(item))
-      if (!noneMatch(request.headers['if-none-match'], item)) return reply.code(304).send(null)
+      if (!noneMatch(request.headers['if-none-match'], item)) return reply.code(304).send()
       return itemJson(item)
     },
   )
@@ -175,7 +175,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         params: ItemParams,
         headers: IfMatch,
         response: {
-          204: { type: 'null', description: 'Deleted' },
+          204: { description: 'Deleted' },
           ...problemResponses(401, 403, 404, 412, 422),
         },
       },
@@ -186,7 +186,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         request.params.id,
         ifMatchVersions(request.headers['if-match']),
       )
-      return reply.code(204).send(null)
+      return reply.code(204).send()
     },
   )
 }

@@ -1,13 +1,14 @@
 // Shapes of the /items endpoints. Limits come from the domain; prices are USD numbers with two decimals.
 import { type Static, Type } from 'typebox'
+import { NO_NUL_PATTERN, UUID_PATTERN } from '../../../domain/ids.ts'
 import { ITEM_DESCRIPTION, ITEM_NAME, ITEM_TAGS, type Item, PAGE } from '../../../domain/items.ts'
 import { fromCents, MAX_PRICE } from '../../../domain/money.ts'
 
 const itemId = '0191f2a4-6c1e-7a35-9a5c-2f1b9c0d4e11'
 const ownerId = '0191f2a4-5b0e-7c3d-8f21-3a4b5c6d7e8f'
 
-const id = Type.String({ format: 'uuid', description: 'Item id', examples: [itemId] })
-const name = Type.String({ ...ITEM_NAME, examples: ['Teapot'] })
+const id = Type.String({ pattern: UUID_PATTERN, description: 'Item id', examples: [itemId] })
+const name = Type.String({ ...ITEM_NAME, pattern: NO_NUL_PATTERN, examples: ['Teapot'] })
 const price = Type.Number({
   minimum: 0,
   maximum: MAX_PRICE,
@@ -15,9 +16,12 @@ const price = Type.Number({
   description: 'USD, at most two decimals; stored exactly as cents',
   examples: [9.99],
 })
-const description = Type.Union([Type.String({ maxLength: ITEM_DESCRIPTION.maxLength }), Type.Null()], {
-  examples: ['Short and stout'],
-})
+const description = Type.Union(
+  [Type.String({ maxLength: ITEM_DESCRIPTION.maxLength, pattern: NO_NUL_PATTERN }), Type.Null()],
+  {
+    examples: ['Short and stout'],
+  },
+)
 const tags = Type.Array(
   Type.String({ minLength: 1, maxLength: ITEM_TAGS.maxLength, pattern: ITEM_TAGS.pattern }),
   {
@@ -95,13 +99,23 @@ export const ListItemsQuery = Type.Object(
       Type.String({ maxLength: 512, description: 'The `next_cursor` of the previous page' }),
     ),
     q: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 200, description: 'Text in the name or description' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        pattern: NO_NUL_PATTERN,
+        description: 'Text in the name or description',
+      }),
     ),
     min_price: Type.Optional({ ...price, description: 'Lowest price, inclusive' }),
     max_price: Type.Optional({ ...price, description: 'Highest price, inclusive' }),
-    owner: Type.Optional(Type.String({ format: 'uuid', description: 'Only items of this user id' })),
+    owner: Type.Optional(Type.String({ pattern: UUID_PATTERN, description: 'Only items of this user id' })),
     tag: Type.Optional(
-      Type.String({ minLength: 1, maxLength: ITEM_TAGS.maxLength, description: 'Only items with this tag' }),
+      Type.String({
+        minLength: 1,
+        maxLength: ITEM_TAGS.maxLength,
+        pattern: NO_NUL_PATTERN,
+        description: 'Only items with this tag',
+      }),
     ),
     sort: Type.Optional(
       Type.Enum([...SORTS], { default: '-created_at', description: 'Field to sort by; `-` for descending' }),

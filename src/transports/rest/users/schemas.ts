@@ -1,9 +1,10 @@
 // Shapes of the /users endpoints. Field limits come from the domain, so the two cannot drift.
 import { type Static, Type } from 'typebox'
+import { NO_NUL_PATTERN, UUID_PATTERN } from '../../../domain/ids.ts'
 import { EMAIL, FULL_NAME, PASSWORD, publicProfile, USERNAME, type User } from '../../../domain/users.ts'
 
 const id = Type.String({
-  format: 'uuid',
+  pattern: UUID_PATTERN,
   description: 'User id',
   examples: ['0191f2a4-5b0e-7c3d-8f21-3a4b5c6d7e8f'],
 })
@@ -13,10 +14,13 @@ const username = Type.String({
   examples: ['alice'],
 })
 const email = Type.String({ format: 'email', maxLength: EMAIL.maxLength, examples: ['alice@example.com'] })
-const fullName = Type.Union([Type.String({ minLength: 1, maxLength: FULL_NAME.maxLength }), Type.Null()], {
-  description: 'Display name',
-  examples: ['Alice Liddell'],
-})
+const fullName = Type.Union(
+  [Type.String({ minLength: 1, maxLength: FULL_NAME.maxLength, pattern: NO_NUL_PATTERN }), Type.Null()],
+  {
+    description: 'Display name',
+    examples: ['Alice Liddell'],
+  },
+)
 const password = Type.String({ ...PASSWORD, description: '8 to 128 characters; no composition rules' })
 const timestamp = Type.String({ format: 'date-time', examples: ['2026-11-24T18:00:00.000Z'] })
 

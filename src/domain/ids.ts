@@ -1,0 +1,22 @@
+// Ids are UUIDs (v7, so they sort by creation). Callers may write them in either case.
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** The canonical (lower-case) form of an id, or undefined when the text is not a UUID. */
+export function normaliseId(id: string): string | undefined {
+  return UUID.test(id) ? id.toLowerCase() : undefined
+}
+
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+
+/** Text that every database stores: PostgreSQL refuses the NUL character. */
+export const NO_NUL_PATTERN = '^[^\\u0000]*$'
+
+/** Lower-cased, compatibility-normalised text for case-insensitive search, the same on every database. */
+export function searchable(...parts: (string | null | undefined)[]): string {
+  return parts
+    .filter((p): p is string => typeof p === 'string')
+    .join('\n')
+    .normalize('NFKC')
+    .toLowerCase()
+}
