@@ -63,11 +63,11 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
   // JSON is the only body every route takes; /token adds forms for itself. Anything else is 415.
   app.removeContentTypeParser('text/plain')
   await app.register(errors)
-  await app.register(auth, { tokens: services.tokens })
+  await app.register(auth, { authenticator: services.authenticator })
   await app.register(requestId)
   await app.register(security, { corsOrigins: settings.CORS_ORIGINS })
   await app.register(docs, { version: pkg.version })
-  await app.register(restRoutes, { services })
+  await app.register(restRoutes, { services, settings })
   await app.ready()
   return app
 }

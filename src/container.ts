@@ -2,10 +2,16 @@
 import { type DatabaseHandle, openDatabase } from './adapters/db/database.ts'
 import { SqlItemRepository } from './adapters/db/item-repository.ts'
 import { migrateToLatest } from './adapters/db/migrate.ts'
+import { SqlRefreshTokenRepository } from './adapters/db/refresh-token-repository.ts'
 import { SqlUserRepository } from './adapters/db/user-repository.ts'
+import type { LimiterStore } from './adapters/limits/limiter.ts'
+import { MemoryLimiterStore } from './adapters/limits/memory-store.ts'
 import { Argon2Hasher } from './adapters/password/argon2.ts'
-import { loadKeyRing } from './auth/keys.ts'
-import { PasswordGrant } from './auth/password-grant.ts'
+import { Authenticator } from './auth/authenticator.ts'
+import { TokenGrants } from './auth/grants.ts'
+import { type KeyRing, loadKeyRing } from './auth/keys.ts'
+import { LoginThrottle } from './auth/login-throttle.ts'
+import { RefreshTokenService } from './auth/refresh-tokens.ts'
 import { TokenService } from './auth/tokens.ts'
 import type { Settings } from './config.ts'
 import { ItemService } from './domain/items.ts'
@@ -13,41 +19,85 @@ import { UserService } from './domain/users.ts'
 
 export interface Container {
   database: DatabaseHandle
+  keys: KeyRing
+  limiter: LimiterStore
   users: UserService
   items: ItemService
-  tokens: TokenService
-  passwordGrant: PasswordGrant
+  authenticator: Authenticator
+  grants: TokenGrants
   close(): Promise<void>
 }
 
-export async function createContainer(settings: Settings): Promise<Container> {
+export interface ContainerOverrides {
+  /** A limiter store of the caller's (tests pass one with a clock they control). */
+  limiter?: LimiterStore
+}
+
+export async function createContainer(
+  settings: Settings,
+  overrides: ContainerOverrides = {},
+): Promise<Container> {
   const database = openDatabase({
     url: settings.DATABASE_URL,
     dataDir: settings.DATA_DIR,
     poolSize: settings.DATABASE_POOL_SIZE,
   })
+  const limiter = overrides.limiter ?? new MemoryLimiterStore()
   try {
     await migrateToLatest(database.db)
-    const keys = await loadKeyRing(settings.DATA_DIR)
+    const keys = await loadKeyRing(settings.DATA_DIR, settings.JWT_PRIVATE_KEYS)
     const tokens = new TokenService(keys, {
       issuer: settings.JWT_ISSUER,
       audience: settings.JWT_AUDIENCE,
       accessTokenTtl: settings.ACCESS_TOKEN_TTL,
     })
+    const userRepository = new SqlUserRepository(database.db)
+    const refreshTokens = new RefreshTokenService(
+      new SqlRefreshTokenRepository(database.db),
+      settings.REFRESH_TOKEN_TTL,
+    )
+    const authenticator = new Authenticator(
+      tokens,
+      (id) => userRepository.findById(id),
+      settings.ACCOUNT_CACHE_TTL,
+    )
     const users = new UserService({
-      users: new SqlUserRepository(database.db),
+      users: userRepository,
       hasher: new Argon2Hasher(),
       allowSignup: settings.ALLOW_SIGNUP,
+      sessions: {
+        async endAll(userId) {
+          await refreshTokens.revokeAllFor(userId)
+          authenticator.forget(userId)
+        },
+      },
+    })
+    const lock = (threshold: number) => ({
+      threshold,
+      baseDelayMs: settings.LOGIN_LOCK_SECONDS * 1000,
+      maxDelayMs: settings.LOGIN_LOCK_MAX_SECONDS * 1000,
+    })
+    const throttle = new LoginThrottle(limiter, {
+      accountAndIp: lock(settings.LOGIN_MAX_FAILURES),
+      account: lock(settings.LOGIN_MAX_FAILURES_ACCOUNT),
+      ip: lock(settings.LOGIN_MAX_FAILURES_IP),
+      forgetMs: 15 * 60_000,
     })
     return {
       database,
+      keys,
+      limiter,
       users,
       items: new ItemService({ items: new SqlItemRepository(database.db) }),
-      tokens,
-      passwordGrant: new PasswordGrant(users, tokens),
-      close: () => database.close(),
+      authenticator,
+      grants: new TokenGrants({ users, tokens, refreshTokens, throttle }),
+      async close() {
+        await limiter.close()
+        await database.close()
+      },
     }
   } catch (error) {
+    await limiter.close()
     await database.close()
     throw error
   }

@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid'
 import type { MaybeActor, Role } from './actor.ts'
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError } from './errors.ts'
 import { normaliseId } from './ids.ts'
-import { isAdmin, requireActor } from './policy.ts'
+import { assertCanManageUsers, isAdmin, requireActor } from './policy.ts'
 
 export const USERNAME = { minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_.-]{3,32}$' } as const
 export const PASSWORD = { minLength: 8, maxLength: 128 } as const
@@ -36,11 +36,27 @@ export interface UserRepository {
   findByUsername(username: string): Promise<UserRecord | undefined>
   /** Throws ConflictError when a new email is taken; undefined when the user does not exist. */
   update(id: string, changes: UserChanges, updatedAt: string): Promise<UserRecord | undefined>
+  /** Users in id (creation) order, after the cursor id. */
+  list(query: UserQuery): Promise<UserRecord[]>
+}
+
+export interface UserQuery {
+  role?: Role
+  disabled?: boolean
+  after?: string
+  limit: number
 }
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>
   verify(hash: string, password: string): Promise<boolean>
+  /** True when a hash was made with other parameters than new hashes get. */
+  needsRehash?(hash: string): boolean
+}
+
+/** Sign-ins that outlive an access token (refresh tokens); a user's can all be ended at once. */
+export interface Sessions {
+  endAll(userId: string): Promise<void>
 }
 
 export interface SignUpInput {
@@ -57,9 +73,28 @@ export interface UpdateMeInput {
   currentPassword?: string
 }
 
+export interface AdminUpdateInput {
+  role?: Role
+  disabled?: boolean
+}
+
+export interface ListUsersInput {
+  role?: Role
+  disabled?: boolean
+  after?: string
+  limit?: number
+}
+
+export interface UserPage {
+  users: User[]
+  /** Id to pass as `after` for the next page, when there is one. */
+  next: string | undefined
+}
+
 export interface UserServiceDeps {
   users: UserRepository
   hasher: PasswordHasher
+  sessions: Sessions
   allowSignup: boolean
   now?: () => Date
 }
@@ -85,6 +120,7 @@ function withoutHash({ passwordHash: _, ...user }: UserRecord): User {
 export class UserService {
   readonly #users: UserRepository
   readonly #hasher: PasswordHasher
+  readonly #sessions: Sessions
   readonly #allowSignup: boolean
   readonly #now: () => Date
   #dummyHash: Promise<string> | undefined
@@ -92,24 +128,33 @@ export class UserService {
   constructor(deps: UserServiceDeps) {
     this.#users = deps.users
     this.#hasher = deps.hasher
+    this.#sessions = deps.sessions
     this.#allowSignup = deps.allowSignup
     this.#now = deps.now ?? (() => new Date())
   }
 
   async signUp(actor: MaybeActor, input: SignUpInput): Promise<User> {
     if (!this.#allowSignup && !isAdmin(actor)) throw new ForbiddenError('Sign-up is closed on this server.')
+    return this.create(input, 'user')
+  }
+
+  /** Creates an account with any role: for operators' tools, which act outside any signed-in session. */
+  async create(input: SignUpInput, role: Role): Promise<User> {
     const username = input.username.toLowerCase()
     if (!new RegExp(USERNAME.pattern).test(username)) {
       throw new InvalidInputError('/username', 'must be 3 to 32 of a-z, 0-9, "_", "." and "-"')
     }
     checkPassword(input.password, '/password')
+    if (!/^[^\s@]+@[^\s@]+$/.test(input.email) || input.email.length > EMAIL.maxLength) {
+      throw new InvalidInputError('/email', 'is not an email address')
+    }
     const now = this.#now().toISOString()
     const record: UserRecord = {
       id: uuidv7(),
       username,
       email: input.email.toLowerCase(),
       fullName: input.fullName ?? null,
-      role: 'user',
+      role,
       disabled: false,
       passwordHash: await this.#hasher.hash(input.password),
       createdAt: now,
@@ -135,7 +180,13 @@ export class UserService {
       return null
     }
     const valid = await this.#hasher.verify(record.passwordHash, password)
-    return valid && !record.disabled ? withoutHash(record) : null
+    if (!valid || record.disabled) return null
+    if (this.#hasher.needsRehash?.(record.passwordHash)) {
+      // The password is at hand only now: bring its hash up to today's parameters.
+      const passwordHash = await this.#hasher.hash(password)
+      await this.#users.update(record.id, { passwordHash }, record.updatedAt)
+    }
+    return withoutHash(record)
   }
 
   /** The signed-in caller's own account; a deleted or disabled account is no longer signed in. */
@@ -168,7 +219,52 @@ export class UserService {
     if (Object.keys(changes).length === 0) return withoutHash(record)
     const updated = await this.#users.update(id, changes, this.#now().toISOString())
     if (!updated) throw new UnauthenticatedError('This account no longer exists.')
+    // Whoever else knew the old password is signed out too.
+    if (changes.passwordHash) await this.#sessions.endAll(id)
     return withoutHash(updated)
+  }
+
+  /** Admins: page through accounts, optionally by role or disabled flag. */
+  async list(actor: MaybeActor, input: ListUsersInput): Promise<UserPage> {
+    assertCanManageUsers(actor)
+    const limit = Math.min(Math.max(input.limit ?? 20, 1), 100)
+    const after = input.after === undefined ? undefined : normaliseId(input.after)
+    if (input.after !== undefined && !after) throw new InvalidInputError('/after', 'is not a user id')
+    const rows = await this.#users.list({
+      limit: limit + 1,
+      ...(input.role !== undefined && { role: input.role }),
+      ...(input.disabled !== undefined && { disabled: input.disabled }),
+      ...(after !== undefined && { after }),
+    })
+    const users = rows.slice(0, limit).map(withoutHash)
+    return { users, next: rows.length > limit ? users.at(-1)?.id : undefined }
+  }
+
+  /** Admins: change an account's role or disable it. Either signs the account out everywhere. */
+  async adminUpdate(actor: MaybeActor, id: string, input: AdminUpdateInput): Promise<User> {
+    const admin = assertCanManageUsers(actor)
+    const target = await this.profile(id)
+    if (target.id === admin.id && (input.role !== undefined || input.disabled !== undefined)) {
+      throw new ForbiddenError(
+        'Admins cannot change their own role or disable themselves; ask another admin.',
+      )
+    }
+    const changes: UserChanges = {}
+    if (input.role !== undefined && input.role !== target.role) changes.role = input.role
+    if (input.disabled !== undefined && input.disabled !== target.disabled) changes.disabled = input.disabled
+    if (Object.keys(changes).length === 0) return target
+    const updated = await this.#users.update(target.id, changes, this.#now().toISOString())
+    if (!updated) throw new NotFoundError('User', id)
+    await this.#sessions.endAll(target.id)
+    return withoutHash(updated)
+  }
+
+  /** Ends every sign-in of an account: its own user or an admin may. */
+  async signOutEverywhere(actor: MaybeActor, id: string): Promise<void> {
+    const caller = requireActor(actor)
+    const target = await this.profile(id)
+    if (target.id !== caller.id) assertCanManageUsers(actor)
+    await this.#sessions.endAll(target.id)
   }
 
   async profile(id: string): Promise<User> {

@@ -2,7 +2,8 @@
 // needs a signed-in caller adds `onRequest: app.authenticate`, the get_current_user of this server.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { InvalidTokenError, type TokenService } from '../auth/tokens.ts'
+import type { Authenticator } from '../auth/authenticator.ts'
+import { InvalidTokenError } from '../auth/tokens.ts'
 import type { MaybeActor } from '../domain/actor.ts'
 import { UnauthenticatedError } from '../domain/errors.ts'
 
@@ -33,7 +34,7 @@ function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1]
 }
 
-async function authPlugin(app: FastifyInstance, options: { tokens: TokenService }) {
+async function authPlugin(app: FastifyInstance, options: { authenticator: Authenticator }) {
   app.decorateRequest('actor', null)
 
   // Every request: a valid token makes the caller known; a bad one is refused even where anonymous
@@ -53,7 +54,7 @@ async function authPlugin(app: FastifyInstance, options: { tokens: TokenService 
       return // another scheme: not ours to judge
     }
     try {
-      request.actor = await options.tokens.verify(token)
+      request.actor = await options.authenticator.authenticate(token)
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error
       reply.header(

@@ -29,6 +29,7 @@ describe('POST /token with grant_type=password', () => {
       access_token: expect.any(String),
       token_type: 'bearer',
       expires_in: 900,
+      refresh_token: expect.stringMatching(/^rt_[\w-]{43}$/),
       scope: 'items:read items:write',
     })
   })

@@ -2,7 +2,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../../src/app.ts'
 import { parseSettings, type Settings } from '../../src/config.ts'
-import { type Container, createContainer } from '../../src/container.ts'
+import { type Container, type ContainerOverrides, createContainer } from '../../src/container.ts'
 import { createTestDatabase } from './database.ts'
 
 export interface TestApp {
@@ -12,7 +12,10 @@ export interface TestApp {
   close(): Promise<void>
 }
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  overrides: ContainerOverrides = {},
+): Promise<TestApp> {
   const database = await createTestDatabase()
   const settings = parseSettings({
     DATA_DIR: database.dataDir,
@@ -20,7 +23,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     LOG_LEVEL: 'silent',
     ...env,
   })
-  const services = await createContainer(settings)
+  const services = await createContainer(settings, overrides)
   const app = await buildApp(settings, { logger: false, services })
   return {
     app,
@@ -72,12 +75,30 @@ export async function signIn(t: TestApp, username: string, password: string): Pr
   return res.json().access_token
 }
 
-export function passwordGrant(t: TestApp, fields: Record<string, string>): Promise<LightMyRequestResponse> {
+export function passwordGrant(
+  t: TestApp,
+  fields: Record<string, string>,
+  remoteAddress = '127.0.0.1',
+): Promise<LightMyRequestResponse> {
+  return postForm(t, '/token', { grant_type: 'password', ...fields }, remoteAddress)
+}
+
+export function refreshGrant(t: TestApp, refreshToken: string, fields: Record<string, string> = {}) {
+  return postForm(t, '/token', { grant_type: 'refresh_token', refresh_token: refreshToken, ...fields })
+}
+
+export function postForm(
+  t: TestApp,
+  url: string,
+  fields: Record<string, string>,
+  remoteAddress = '127.0.0.1',
+): Promise<LightMyRequestResponse> {
   return t.app.inject({
     method: 'POST',
-    url: '/token',
+    url,
+    remoteAddress,
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ grant_type: 'password', ...fields }).toString(),
+    payload: new URLSearchParams(fields).toString(),
   })
 }
 

@@ -16,7 +16,12 @@ class CountingHasher extends Argon2Hasher {
 
 const database = openDatabase({ url: 'sqlite://:memory:', dataDir: '', poolSize: 1 })
 const hasher = new CountingHasher()
-const users = new UserService({ users: new SqlUserRepository(database.db), hasher, allowSignup: true })
+const users = new UserService({
+  users: new SqlUserRepository(database.db),
+  hasher,
+  allowSignup: true,
+  sessions: { endAll: async () => {} },
+})
 
 beforeAll(async () => {
   await migrateToLatest(database.db)
@@ -45,5 +50,36 @@ describe('UserService.authenticate', () => {
     const unknown = await verificationsFor('nobody', 'wrong password')
     expect(wrong).toEqual({ user: null, verifications: 1 })
     expect(unknown).toEqual({ user: null, verifications: 1 })
+  })
+})
+
+describe('outdated hashes', () => {
+  it('are re-hashed with the current parameters on a successful sign-in', async () => {
+    const weak = new Argon2Hasher({ memoryCost: 4096, timeCost: 1, parallelism: 1 })
+    const user = await users.signUp(null, {
+      username: 'old',
+      email: 'old@example.com',
+      password: 'an old password',
+    })
+    await database.db
+      .updateTable('users')
+      .set({ password_hash: await weak.hash('an old password') })
+      .where('id', '=', user.id)
+      .execute()
+    expect(await users.authenticate('old', 'wrong password')).toBeNull()
+    const stillWeak = await database.db
+      .selectFrom('users')
+      .select('password_hash')
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow()
+    expect(stillWeak.password_hash).toMatch(/m=4096,t=1/)
+    expect((await users.authenticate('old', 'an old password'))?.id).toBe(user.id)
+    const row = await database.db
+      .selectFrom('users')
+      .select('password_hash')
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow()
+    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
+    expect((await users.authenticate('old', 'an old password'))?.id).toBe(user.id)
   })
 })

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely'
 import { ConflictError } from '../../domain/errors.ts'
-import type { UserChanges, UserRecord, UserRepository } from '../../domain/users.ts'
+import type { UserChanges, UserQuery, UserRecord, UserRepository } from '../../domain/users.ts'
 import { uniqueViolation } from './errors.ts'
 import type { Database, UsersTable } from './schema.ts'
 
@@ -79,5 +79,14 @@ export class SqlUserRepository implements UserRepository {
       .executeTakeFirst()
       .catch(conflict)
     return row && toRecord(row)
+  }
+
+  async list(query: UserQuery): Promise<UserRecord[]> {
+    let select = this.#db.selectFrom('users').selectAll()
+    if (query.role !== undefined) select = select.where('role', '=', query.role)
+    if (query.disabled !== undefined) select = select.where('disabled', '=', query.disabled)
+    if (query.after !== undefined) select = select.where('id', '>', query.after)
+    const rows = await select.orderBy('id').limit(query.limit).execute()
+    return rows.map(toRecord)
   }
 }

@@ -4,12 +4,18 @@ import type { PasswordHasher } from '../../domain/users.ts'
 
 const ARGON2ID = 2 as Algorithm // Algorithm is a const enum, which isolated modules cannot read.
 
-export const OWASP_ARGON2 = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
+export interface Argon2Params {
+  memoryCost: number
+  timeCost: number
+  parallelism: number
+}
+
+export const OWASP_ARGON2: Argon2Params = { memoryCost: 19_456, timeCost: 2, parallelism: 1 }
 
 export class Argon2Hasher implements PasswordHasher {
-  readonly #options: typeof OWASP_ARGON2
+  readonly #options: Argon2Params
 
-  constructor(options: typeof OWASP_ARGON2 = OWASP_ARGON2) {
+  constructor(options: Argon2Params = OWASP_ARGON2) {
     this.#options = options
   }
 

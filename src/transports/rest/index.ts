@@ -1,14 +1,24 @@
 // Every REST route group. Each group keeps its schemas beside its routes.
 import type { FastifyInstance } from 'fastify'
+import type { Settings } from '../../config.ts'
 import type { Container } from '../../container.ts'
 import healthRoutes from './health/routes.ts'
 import itemsRoutes from './items/routes.ts'
-import tokenRoutes from './token/routes.ts'
+import oauthRoutes from './oauth/routes.ts'
+import wellKnownRoutes from './oauth/well-known.ts'
 import usersRoutes from './users/routes.ts'
 
-export async function restRoutes(app: FastifyInstance, options: { services: Container }): Promise<void> {
+export async function restRoutes(
+  app: FastifyInstance,
+  options: { services: Container; settings: Settings },
+): Promise<void> {
   await app.register(healthRoutes, options)
-  await app.register(tokenRoutes, options)
+  await app.register(oauthRoutes, options)
+  await app.register(wellKnownRoutes, {
+    ...options,
+    issuer: options.settings.JWT_ISSUER,
+    publicUrl: options.settings.PUBLIC_URL,
+  })
   await app.register(usersRoutes, options)
   await app.register(itemsRoutes, options)
 }

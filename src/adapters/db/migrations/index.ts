@@ -1,7 +1,9 @@
 // Every migration, in order. Listed statically so that the same set runs from source, tests and builds.
 import type { Migration } from 'kysely/migration'
 import * as usersAndItems from './0001_users_and_items.ts'
+import * as refreshTokens from './0002_refresh_tokens.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001_users_and_items': usersAndItems,
+  '0002_refresh_tokens': refreshTokens,
 }

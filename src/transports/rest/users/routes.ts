@@ -1,9 +1,23 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Container } from '../../../container.ts'
 import { problemResponses } from '../problem.ts'
-import { Me, meJson, PublicUser, publicUserJson, SignUpBody, UpdateMeBody, UserParams } from './schemas.ts'
+import {
+  AccountSchema,
+  AdminUpdateBody,
+  accountJson,
+  ListUsersQuery,
+  Me,
+  meJson,
+  PublicUser,
+  publicUserJson,
+  SignUpBody,
+  UpdateMeBody,
+  UserPageSchema,
+  UserParams,
+} from './schemas.ts'
 
 const signedIn = [{ OAuth2: [] }]
+const adminScope = [{ OAuth2: ['users:admin'] }]
 
 const usersRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (app, { services }) => {
   app.post(
@@ -86,6 +100,70 @@ const usersRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
       },
     },
     async (request) => publicUserJson(await services.users.profile(request.params.id)),
+  )
+
+  app.get(
+    '/users',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['users'],
+        summary: 'List accounts',
+        description: 'Admins page through every account, oldest first, optionally by role or disabled flag.',
+        security: adminScope,
+        querystring: ListUsersQuery,
+        response: { 200: UserPageSchema, ...problemResponses(401, 403, 422) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, role, disabled } = request.query
+      const page = await services.users.list(request.actor, {
+        ...(limit !== undefined && { limit }),
+        ...(cursor !== undefined && { after: cursor }),
+        ...(role !== undefined && { role }),
+        ...(disabled !== undefined && { disabled }),
+      })
+      return { users: page.users.map(accountJson), next_cursor: page.next ?? null }
+    },
+  )
+
+  app.patch(
+    '/users/:id',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['users'],
+        summary: 'Change a role or disable an account',
+        description:
+          "Admins change an account's role or disable it. Either change signs the account out everywhere: its refresh tokens are revoked, and a disabled account's access tokens stop working within `ACCOUNT_CACHE_TTL` seconds. Admins cannot change their own role or disable themselves.",
+        security: adminScope,
+        params: UserParams,
+        body: AdminUpdateBody,
+        response: { 200: AccountSchema, ...problemResponses(400, 401, 403, 404, 415, 422) },
+      },
+    },
+    async (request) =>
+      accountJson(await services.users.adminUpdate(request.actor, request.params.id, request.body)),
+  )
+
+  app.post(
+    '/users/:id/sign-out',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['users'],
+        summary: 'Sign out everywhere',
+        description:
+          "Revokes every refresh token of the account, on every device. Access tokens already issued expire on their own within `ACCESS_TOKEN_TTL`. The account's own user or an admin may.",
+        security: signedIn,
+        params: UserParams,
+        response: { 204: { description: 'Signed out everywhere' }, ...problemResponses(401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      await services.users.signOutEverywhere(request.actor, request.params.id)
+      return reply.code(204).send()
+    },
   )
 }
 

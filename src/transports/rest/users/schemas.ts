@@ -108,3 +108,45 @@ export function publicUserJson(user: User): Static<typeof PublicUser> {
   const p = publicProfile(user)
   return { id: p.id, username: p.username, full_name: p.fullName, created_at: p.createdAt }
 }
+
+export const AccountSchema = Type.Object(
+  {
+    ...Me.properties,
+    disabled: Type.Boolean({ description: 'A disabled account cannot sign in, and its tokens stop working' }),
+  },
+  { description: 'An account as admins see it', examples: [{ ...meExample, disabled: false }] },
+)
+
+export const AdminUpdateBody = Type.Object(
+  {
+    role: Type.Optional(Type.Enum(['user', 'admin'])),
+    disabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1, examples: [{ disabled: true }, { role: 'admin' }] },
+)
+
+export const ListUsersQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size' })),
+    cursor: Type.Optional(
+      Type.String({ pattern: UUID_PATTERN, description: 'The `next_cursor` of the previous page' }),
+    ),
+    role: Type.Optional(Type.Enum(['user', 'admin'])),
+    disabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+)
+
+export const UserPageSchema = Type.Object(
+  {
+    users: Type.Array(AccountSchema),
+    next_cursor: Type.Union([Type.String(), Type.Null()], {
+      description: 'Pass as `cursor` for the next page',
+    }),
+  },
+  { examples: [{ users: [{ ...meExample, disabled: false }], next_cursor: null }] },
+)
+
+export function accountJson(user: User): Static<typeof AccountSchema> {
+  return { ...meJson(user), disabled: user.disabled }
+}

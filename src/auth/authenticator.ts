@@ -1,0 +1,67 @@
+// Turns a bearer token into the acting user. The signature proves who the token was issued to; the account
+// itself decides what it may still do: a disabled or deleted account is refused, and the role and scopes are
+// today's, not those at sign-in. The account status is cached briefly, as checking it is a query.
+import type { Actor } from '../domain/actor.ts'
+import { ROLE_SCOPES } from '../domain/policy.ts'
+import type { UserRecord } from '../domain/users.ts'
+import { InvalidTokenError, type TokenService } from './tokens.ts'
+
+interface AccountStatus {
+  role: UserRecord['role']
+  active: boolean
+  until: number
+}
+
+const CACHE_LIMIT = 10_000
+
+export class Authenticator {
+  readonly #tokens: TokenService
+  readonly #findUser: (id: string) => Promise<UserRecord | undefined>
+  readonly #ttlMs: number
+  readonly #accounts = new Map<string, AccountStatus>()
+
+  constructor(
+    tokens: TokenService,
+    findUser: (id: string) => Promise<UserRecord | undefined>,
+    ttlSeconds: number,
+  ) {
+    this.#tokens = tokens
+    this.#findUser = findUser
+    this.#ttlMs = ttlSeconds * 1000
+  }
+
+  /** The actor a bearer token speaks for; InvalidTokenError when the token or its account is no good. */
+  async authenticate(token: string): Promise<Actor> {
+    const claimed = await this.#tokens.verify(token)
+    const account = await this.#status(claimed.id)
+    if (!account.active) throw new InvalidTokenError('account disabled or deleted')
+    const allowed = ROLE_SCOPES[account.role]
+    return {
+      id: claimed.id,
+      role: account.role,
+      scopes: claimed.scopes.filter((s) => (allowed as readonly string[]).includes(s)),
+    }
+  }
+
+  /** Drops what this instance knows of an account, after a change to it. */
+  forget(userId: string): void {
+    this.#accounts.delete(userId)
+  }
+
+  async #status(userId: string): Promise<AccountStatus> {
+    const now = Date.now()
+    const cached = this.#accounts.get(userId)
+    if (cached && cached.until > now) return cached
+    const user = await this.#findUser(userId)
+    const status: AccountStatus = {
+      role: user?.role ?? 'user',
+      active: user !== undefined && !user.disabled,
+      until: now + this.#ttlMs,
+    }
+    if (this.#ttlMs > 0) {
+      if (this.#accounts.size >= CACHE_LIMIT) this.#accounts.clear()
+      this.#accounts.set(userId, status)
+    }
+    return status
+  }
+}

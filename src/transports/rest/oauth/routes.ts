@@ -1,0 +1,119 @@
+// The OAuth2 endpoints: POST /token (RFC 6749), POST /token/revoke (RFC 7009). Their errors follow
+// RFC 6749 §5.2, not problem+json; a throttled sign-in is a 429 problem with Retry-After.
+import formbody from '@fastify/formbody'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { LoginThrottledError, OAuthError, type Tokens } from '../../../auth/grants.ts'
+import type { Container } from '../../../container.ts'
+import { sendProblem } from '../../../plugins/errors.ts'
+import { problemResponses } from '../problem.ts'
+import { RevokeRequest, TokenError, TokenRequest, TokenResponse } from './schemas.ts'
+
+const FORM = 'application/x-www-form-urlencoded'
+
+function noStore(reply: FastifyReply): FastifyReply {
+  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+}
+
+/** The form's fields; a field sent twice is an error (RFC 6749 §3.2: parameters MUST NOT repeat). */
+function form(request: FastifyRequest): Record<string, string | undefined> {
+  if (!request.headers['content-type']?.toLowerCase().startsWith(FORM)) {
+    throw new OAuthError('invalid_request', `The body must be ${FORM}.`)
+  }
+  const fields: Record<string, string | undefined> = {}
+  for (const [name, value] of Object.entries((request.body ?? {}) as Record<string, unknown>)) {
+    if (typeof value !== 'string') throw new OAuthError('invalid_request', `${name} is repeated.`)
+    fields[name] = value === '' ? undefined : value
+  }
+  return fields
+}
+
+function tokenJson(tokens: Tokens) {
+  return {
+    access_token: tokens.accessToken,
+    token_type: 'bearer' as const,
+    expires_in: tokens.expiresIn,
+    refresh_token: tokens.refreshToken,
+    scope: tokens.scope,
+  }
+}
+
+const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (app, { services }) => {
+  await app.register(formbody, { bodyLimit: 16 * 1024 })
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof LoginThrottledError) {
+      noStore(reply).header('retry-after', String(error.retryAfterSeconds))
+      return sendProblem(request, reply, 429, error.message)
+    }
+    if (!(error instanceof OAuthError)) throw error
+    return noStore(reply).code(error.status).send({ error: error.error, error_description: error.message })
+  })
+
+  app.post(
+    '/token',
+    {
+      attachValidation: true,
+      schema: {
+        tags: ['auth'],
+        summary: 'Get tokens',
+        description:
+          'The OAuth2 token endpoint (RFC 6749), form-encoded. `grant_type=password` exchanges a username and password for an access token and a refresh token; `grant_type=refresh_token` exchanges a refresh token for new ones (the old refresh token stops working; presenting it again revokes every token of that sign-in). `scope` narrows what the tokens may do. Errors use the RFC 6749 §5.2 shape; a wrong password and an unknown user give the same answer. Repeated failed sign-ins are refused for a growing delay (429).',
+        consumes: [FORM],
+        body: TokenRequest,
+        response: {
+          200: TokenResponse,
+          400: TokenError,
+          ...problemResponses(413, 415, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const fields = form(request)
+      const grantType = fields.grant_type
+      if (!grantType) throw new OAuthError('invalid_request', 'grant_type is missing.')
+      let tokens: Tokens
+      if (grantType === 'password') {
+        const { username, password, scope } = fields
+        if (!username || !password) {
+          throw new OAuthError('invalid_request', 'The password grant needs a username and a password.')
+        }
+        tokens = await services.grants.password(username, password, scope, request.ip)
+      } else if (grantType === 'refresh_token') {
+        if (!fields.refresh_token) throw new OAuthError('invalid_request', 'refresh_token is missing.')
+        tokens = await services.grants.refresh(fields.refresh_token, fields.scope, request.log)
+      } else {
+        throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported.`)
+      }
+      return noStore(reply).send(tokenJson(tokens))
+    },
+  )
+
+  app.post(
+    '/token/revoke',
+    {
+      attachValidation: true,
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke a refresh token',
+        description:
+          'RFC 7009. Revokes a refresh token and every token of the same sign-in. Answers 200 whether or not the token was known, so the answer reveals nothing. Access tokens are short-lived JWTs: they are not revoked here and simply expire.',
+        consumes: [FORM],
+        body: RevokeRequest,
+        response: {
+          200: { description: 'Revoked, or nothing to revoke' },
+          400: TokenError,
+          ...problemResponses(413, 415),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { token } = form(request)
+      if (!token) throw new OAuthError('invalid_request', 'token is missing.')
+      await services.grants.revoke(token)
+      return noStore(reply).code(200).send()
+    },
+  )
+}
+
+export default oauthRoutes
