@@ -120,7 +120,7 @@ describe('POST /token/revoke (RFC 7009)', () => {
       token_type_hint: 'refresh_token',
     })
     expect(res.statusCode).toBe(200)
-    expect(res.body).toBe('')
+    expect(res.json()).toEqual({})
     expect((await refreshGrant(t, tokens.refresh_token)).json().error).toBe('invalid_grant')
   })
 

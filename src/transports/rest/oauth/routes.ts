@@ -3,6 +3,7 @@
 import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
 import { LoginThrottledError, OAuthError, type Tokens } from '../../../auth/grants.ts'
 import type { Container } from '../../../container.ts'
 import { sendProblem } from '../../../plugins/errors.ts'
@@ -101,7 +102,7 @@ const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         consumes: [FORM],
         body: RevokeRequest,
         response: {
-          200: { description: 'Revoked, or nothing to revoke' },
+          200: Type.Object({}, { description: 'Revoked, or nothing to revoke', examples: [{}] }),
           400: TokenError,
           ...problemResponses(413, 415),
         },
@@ -111,7 +112,8 @@ const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
       const { token } = form(request)
       if (!token) throw new OAuthError('invalid_request', 'token is missing.')
       await services.grants.revoke(token)
-      return noStore(reply).code(200).send()
+      // RFC 7009 clients ignore the body; an empty JSON object keeps JSON-only client libraries happy.
+      return noStore(reply).code(200).send({})
     },
   )
 }

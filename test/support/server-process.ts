@@ -1,0 +1,100 @@
+// Starts the real server (`node src/server.ts`) as a child process on a free loopback port, for
+// end-to-end tests that talk to it over HTTP; stop() sends SIGTERM and resolves with the exit code.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+export interface ServerProcess {
+  /** Origin of the running server, e.g. http://127.0.0.1:41234 (no trailing slash). */
+  url: string
+  child: ChildProcess
+  /** Sends SIGTERM (SIGKILL after `killAfterMs`) and resolves with the exit code (null if killed by signal). */
+  stop(killAfterMs?: number): Promise<number | null>
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string
+}
+
+export interface StartOptions {
+  dataDir: string
+  /** Undefined or empty: SQLite in dataDir. */
+  databaseUrl?: string | undefined
+  /** Extra environment variables. */
+  env?: Record<string, string>
+  /** How many times to poll /health/ready, and how long to wait between polls. */
+  readyTries?: number
+  readyIntervalMs?: number
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.unref()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => (port ? resolve(port) : reject(new Error('could not pick a free port'))))
+    })
+  })
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export async function startServer(options: StartOptions): Promise<ServerProcess> {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const child = spawn(process.execPath, ['src/server.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: options.dataDir,
+      DATABASE_URL: options.databaseUrl ?? '',
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let text = ''
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk
+  })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk
+  })
+  const exited = once(child, 'exit').then(([code]) => code as number | null)
+
+  const stop = async (killAfterMs = 10_000): Promise<number | null> => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+    child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
+    try {
+      return await exited
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  const tries = options.readyTries ?? 100
+  const interval = options.readyIntervalMs ?? 100
+  for (let i = 0; i < tries; i++) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`server exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${text}`)
+    }
+    try {
+      const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(1000) })
+      await res.body?.cancel()
+      if (res.status === 200) return { url, child, stop, output: () => text }
+    } catch {
+      // not listening yet
+    }
+    await sleep(interval)
+  }
+  await stop()
+  throw new Error(`server was not ready after ${tries} tries:\n${text}`)
+}
