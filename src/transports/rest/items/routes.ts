@@ -50,7 +50,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
           201: {
             ...ItemSchema,
             description: 'The new item; `Location` names it and `ETag` carries its version',
-            headers: Type.Object({ location: Type.String(), etag: ETagHeader }),
+            headers: { location: Type.String({ description: 'The new item’s URL' }), etag: ETagHeader },
           },
           ...problemResponses(400, 401, 403, 413, 415, 422),
         },
@@ -119,7 +119,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         params: ItemParams,
         headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ examples: ['"1"'] })) }),
         response: {
-          200: { ...ItemSchema, headers: Type.Object({ etag: ETagHeader }) },
+          200: { ...ItemSchema, headers: { etag: ETagHeader } },
           304: { description: 'Not modified: your copy is current' },
           ...problemResponses(404, 422),
         },
@@ -147,7 +147,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         headers: IfMatch,
         body: UpdateItemBody,
         response: {
-          200: { ...ItemSchema, headers: Type.Object({ etag: ETagHeader }) },
+          200: { ...ItemSchema, headers: { etag: ETagHeader } },
           ...problemResponses(400, 401, 403, 404, 412, 415, 422),
         },
       },
