@@ -3,11 +3,12 @@ import { randomUUID } from 'node:crypto'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import pkg from '../package.json' with { type: 'json' }
-import type { Settings } from './config.ts'
+import { type Settings, trustedProxies } from './config.ts'
 import { type Container, createContainer } from './container.ts'
-import auth from './plugins/auth.ts'
+import auth, { rejectInvalidToken } from './plugins/auth.ts'
 import docs from './plugins/docs.ts'
 import errors from './plugins/errors.ts'
+import rateLimit from './plugins/rate-limit.ts'
 import requestId, { RequestLog } from './plugins/request-log.ts'
 import security from './plugins/security.ts'
 import { installValidators } from './plugins/validation.ts'
@@ -52,11 +53,13 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
     bodyLimit: settings.BODY_LIMIT,
     requestTimeout: settings.REQUEST_TIMEOUT,
     routerOptions: { ignoreTrailingSlash: true },
+    // Client addresses come from X-Forwarded-For only through the listed proxies, never by hop count.
+    trustProxy: trustedProxies(settings).length > 0 ? trustedProxies(settings) : false,
     // On close: finish in-flight requests, drop idle keep-alive connections.
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  const services = options.services ?? (await createContainer(settings))
+  const services = options.services ?? (await createContainer(settings, { log: app.log }))
   if (!options.services) app.addHook('onClose', () => services.close())
 
   installValidators(app)
@@ -64,6 +67,8 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
   app.removeContentTypeParser('text/plain')
   await app.register(errors)
   await app.register(auth, { authenticator: services.authenticator })
+  await app.register(rateLimit, { limits: services.rateLimits })
+  app.addHook('onRequest', rejectInvalidToken)
   await app.register(requestId)
   await app.register(security, { corsOrigins: settings.CORS_ORIGINS })
   await app.register(docs, { version: pkg.version })

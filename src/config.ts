@@ -1,5 +1,6 @@
 // One typed settings object, read from the environment (and `.env`) and validated once at start.
 import { existsSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { resolve } from 'node:path'
 import { type Static, Type } from 'typebox'
 import { Value } from 'typebox/value'
@@ -21,6 +22,43 @@ export const SettingsSchema = Type.Object({
     description: 'Empty: SQLite file in DATA_DIR. postgres://… selects PostgreSQL; sqlite:///path a file',
   }),
   DATABASE_POOL_SIZE: Type.Integer({ default: 10, minimum: 1, maximum: 500 }),
+  REDIS_URL: Type.String({
+    default: '',
+    pattern: '^$|^rediss?://',
+    description: 'Empty: in-process rate-limit store. redis://… shares limits between instances',
+  }),
+  REDIS_TIMEOUT: Type.Integer({
+    default: 250,
+    minimum: 10,
+    maximum: 60_000,
+    description: 'Milliseconds per command',
+  }),
+  RATE_LIMIT_ENABLED: Type.Boolean({ default: true }),
+  RATE_LIMIT_ANONYMOUS: Type.Integer({
+    default: 100,
+    minimum: 1,
+    description: 'Requests per window per client IP',
+  }),
+  RATE_LIMIT_USER: Type.Integer({
+    default: 5000,
+    minimum: 1,
+    description: 'Requests per window per signed-in user',
+  }),
+  RATE_LIMIT_AUTH: Type.Integer({
+    default: 20,
+    minimum: 1,
+    description: 'Sign-ups and token requests per window per IP',
+  }),
+  RATE_LIMIT_WINDOW: Type.Integer({ default: 3600, minimum: 1, description: 'Seconds' }),
+  RATE_LIMIT_INSTANCES: Type.Integer({
+    default: 1,
+    minimum: 1,
+    description: 'Expected instance count: while Redis is down each instance allows limit / this',
+  }),
+  TRUST_PROXY: Type.String({
+    default: '',
+    description: 'Comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed',
+  }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   ALLOW_SIGNUP: Type.Boolean({ default: true, description: 'Whether POST /users is open to anyone' }),
   ACCESS_TOKEN_TTL: Type.Integer({ default: 900, minimum: 30, maximum: 86_400, description: 'Seconds' }),
@@ -88,7 +126,29 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`)
   }
   const settings = converted as Settings
+  const badProxy = trustedProxies(settings).find((entry) => !isAddressOrCidr(entry))
+  if (badProxy !== undefined) {
+    throw new ConfigError(
+      `Invalid configuration: TRUST_PROXY=${JSON.stringify(env.TRUST_PROXY)}: "${badProxy}" is not an address or CIDR`,
+    )
+  }
   return { ...settings, DATA_DIR: resolve(settings.DATA_DIR) }
+}
+
+/** TRUST_PROXY as a list; hop counts are not accepted, as they let clients spoof their address. */
+export function trustedProxies(settings: Pick<Settings, 'TRUST_PROXY'>): string[] {
+  return settings.TRUST_PROXY.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', prefix, extra] = entry.split('/')
+  const family = isIP(address)
+  if (family === 0 || extra !== undefined) return false
+  if (prefix === undefined) return true
+  const bits = Number(prefix)
+  return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128)
 }
 
 /** Reads `.env` (when present, without overriding the real environment) and the environment. */

@@ -1,12 +1,17 @@
 // Wires adapters into domain services once per process (or per test): the dependencies every transport uses.
+
+import type { Redis } from 'ioredis'
 import { type DatabaseHandle, openDatabase } from './adapters/db/database.ts'
 import { SqlItemRepository } from './adapters/db/item-repository.ts'
 import { migrateToLatest } from './adapters/db/migrate.ts'
 import { SqlRefreshTokenRepository } from './adapters/db/refresh-token-repository.ts'
 import { SqlUserRepository } from './adapters/db/user-repository.ts'
+import { FallbackLimiterStore, type FallbackLog } from './adapters/limits/fallback-store.ts'
 import type { LimiterStore } from './adapters/limits/limiter.ts'
 import { MemoryLimiterStore } from './adapters/limits/memory-store.ts'
+import { RedisLimiterStore } from './adapters/limits/redis-store.ts'
 import { Argon2Hasher } from './adapters/password/argon2.ts'
+import { closeRedis, connectRedis, openRedis, type RedisLog } from './adapters/redis/client.ts'
 import { Authenticator } from './auth/authenticator.ts'
 import { TokenGrants } from './auth/grants.ts'
 import { type KeyRing, loadKeyRing } from './auth/keys.ts'
@@ -15,12 +20,18 @@ import { RefreshTokenService } from './auth/refresh-tokens.ts'
 import { TokenService } from './auth/tokens.ts'
 import type { Settings } from './config.ts'
 import { ItemService } from './domain/items.ts'
+import { RateLimits } from './domain/rate-limits.ts'
 import { UserService } from './domain/users.ts'
 
 export interface Container {
   database: DatabaseHandle
   keys: KeyRing
   limiter: LimiterStore
+  rateLimits: RateLimits
+  /** The shared Redis connection, when REDIS_URL is set. */
+  redis: Redis | undefined
+  /** What readiness reports beyond the database. */
+  dependencies(): Record<string, 'ok' | 'down'>
   users: UserService
   items: ItemService
   authenticator: Authenticator
@@ -31,6 +42,27 @@ export interface Container {
 export interface ContainerOverrides {
   /** A limiter store of the caller's (tests pass one with a clock they control). */
   limiter?: LimiterStore
+  /** Where adapters report outages; the app passes its logger. */
+  log?: RedisLog & FallbackLog
+}
+
+const silent = { info() {}, warn() {}, error() {} }
+
+// The limiter store: in-process, or Redis with a per-instance fallback when REDIS_URL is set.
+async function limiterStore(settings: Settings, log: RedisLog & FallbackLog) {
+  if (!settings.REDIS_URL) return { limiter: new MemoryLimiterStore(), redis: undefined }
+  const redis = openRedis({ url: settings.REDIS_URL, commandTimeoutMs: settings.REDIS_TIMEOUT, log })
+  if (!(await connectRedis(redis, Math.max(settings.REDIS_TIMEOUT, 1000)))) {
+    log.error({}, 'redis: not reachable at start; serving with per-instance limits until it is')
+  }
+  const limiter = new FallbackLimiterStore({
+    primary: new RedisLimiterStore(redis),
+    fallback: new MemoryLimiterStore(),
+    instances: settings.RATE_LIMIT_INSTANCES,
+    primaryUp: () => redis.status === 'ready',
+    log,
+  })
+  return { limiter, redis }
 }
 
 export async function createContainer(
@@ -42,7 +74,10 @@ export async function createContainer(
     dataDir: settings.DATA_DIR,
     poolSize: settings.DATABASE_POOL_SIZE,
   })
-  const limiter = overrides.limiter ?? new MemoryLimiterStore()
+  const log = overrides.log ?? silent
+  const { limiter, redis } = overrides.limiter
+    ? { limiter: overrides.limiter, redis: undefined }
+    : await limiterStore(settings, log)
   try {
     await migrateToLatest(database.db)
     const keys = await loadKeyRing(settings.DATA_DIR, settings.JWT_PRIVATE_KEYS)
@@ -87,17 +122,29 @@ export async function createContainer(
       database,
       keys,
       limiter,
+      rateLimits: new RateLimits(limiter, {
+        enabled: settings.RATE_LIMIT_ENABLED,
+        anonymous: settings.RATE_LIMIT_ANONYMOUS,
+        user: settings.RATE_LIMIT_USER,
+        auth: settings.RATE_LIMIT_AUTH,
+        windowSeconds: settings.RATE_LIMIT_WINDOW,
+      }),
+      redis,
+      dependencies: (): Record<string, 'ok' | 'down'> =>
+        redis ? { redis: redis.status === 'ready' ? 'ok' : 'down' } : {},
       users,
       items: new ItemService({ items: new SqlItemRepository(database.db) }),
       authenticator,
       grants: new TokenGrants({ users, tokens, refreshTokens, throttle }),
       async close() {
         await limiter.close()
+        if (redis) await closeRedis(redis)
         await database.close()
       },
     }
   } catch (error) {
     await limiter.close()
+    if (redis) await closeRedis(redis)
     await database.close()
     throw error
   }

@@ -7,6 +7,7 @@ export type DomainErrorCode =
   | 'conflict'
   | 'precondition-failed'
   | 'invalid-input'
+  | 'rate-limited'
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode

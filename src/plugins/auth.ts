@@ -10,6 +10,12 @@ import { UnauthenticatedError } from '../domain/errors.ts'
 declare module 'fastify' {
   interface FastifyRequest {
     actor: MaybeActor
+    /** Why the bearer token sent was refused, when one was. */
+    tokenError: 'invalid_request' | 'invalid_token' | null
+  }
+  interface FastifyContextConfig {
+    /** false: the route takes no bearer token (the token endpoint), so a stale one sent is ignored. */
+    bearer?: false
   }
   interface FastifyInstance {
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
@@ -36,38 +42,53 @@ function bearerToken(request: FastifyRequest): string | undefined {
 
 async function authPlugin(app: FastifyInstance, options: { authenticator: Authenticator }) {
   app.decorateRequest('actor', null)
+  app.decorateRequest('tokenError', null)
 
-  // Every request: a valid token makes the caller known; a bad one is refused even where anonymous
-  // callers are welcome, so that a client never mistakes a broken token for a working one.
-  app.addHook('onRequest', async (request, reply) => {
+  // Every request: a valid token makes the caller known. A bad one is noted here and refused by
+  // `rejectInvalidToken` once the rate limiter has counted the request, so that bad tokens are limited too.
+  app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization
     if (!header) return
     const token = bearerToken(request)
     if (!token) {
-      if (/^Bearer\b/i.test(header)) {
-        reply.header(
-          'www-authenticate',
-          challenge({ error: 'invalid_request', description: 'Malformed bearer token' }),
-        )
-        throw new UnauthenticatedError('The Authorization header is not a valid bearer token.')
-      }
-      return // another scheme: not ours to judge
+      // Another scheme is not ours to judge; a malformed bearer token is.
+      if (/^Bearer\b/i.test(header)) request.tokenError = 'invalid_request'
+      return
     }
     try {
       request.actor = await options.authenticator.authenticate(token)
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error
-      reply.header(
-        'www-authenticate',
-        challenge({ error: 'invalid_token', description: 'The access token is invalid or expired' }),
-      )
-      throw new UnauthenticatedError('The access token is invalid or has expired. Sign in again.')
+      request.tokenError = 'invalid_token'
     }
   })
 
   app.decorate('authenticate', async (request: FastifyRequest) => {
     if (!request.actor) throw new UnauthenticatedError()
   })
+}
+
+/** Refuses a request that sent a bad token, even where anonymous callers are welcome: a client should
+ * never mistake a broken token for a working one. */
+export async function rejectInvalidToken(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (request.tokenError === null || request.routeOptions.config.bearer === false) return
+  if (request.tokenError === 'invalid_request') {
+    // RFC 6750 §3.1: a malformed request is a 400.
+    reply.header(
+      'www-authenticate',
+      challenge({ error: 'invalid_request', description: 'Malformed bearer token' }),
+    )
+    throw Object.assign(new Error('The Authorization header is not a valid bearer token.'), {
+      statusCode: 400,
+    })
+  }
+  if (request.tokenError === 'invalid_token') {
+    reply.header(
+      'www-authenticate',
+      challenge({ error: 'invalid_token', description: 'The access token is invalid or expired' }),
+    )
+    throw new UnauthenticatedError('The access token is invalid or has expired. Sign in again.')
+  }
 }
 
 export default fp(authPlugin, { name: 'auth' })

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin'
 import FindMyWay from 'find-my-way'
 import { DomainError, type DomainErrorCode, InvalidInputError } from '../domain/errors.ts'
 import { InsufficientScopeError } from '../domain/policy.ts'
+import { RateLimitedError } from '../domain/rate-limits.ts'
 import { PROBLEM_CONTENT_TYPE, type ProblemBody, problemType } from '../transports/rest/problem.ts'
 import { challenge } from './auth.ts'
 
@@ -15,6 +16,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   conflict: 409,
   'precondition-failed': 412,
   'invalid-input': 422,
+  'rate-limited': 429,
 }
 
 type Location = 'body' | 'query' | 'path' | 'header'
@@ -83,6 +85,13 @@ function handleError(
     if (status === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', challenge())
     if (error instanceof InsufficientScopeError) {
       reply.header('www-authenticate', challenge({ error: 'insufficient_scope', scope: error.scope }))
+    }
+    if (error instanceof RateLimitedError) {
+      const { policy } = error.decision
+      reply.header('retry-after', String(error.retryAfterSeconds))
+      return sendProblem(request, reply, status, error.message, {
+        policy: { name: policy.name, limit: policy.limit, window: policy.windowMs / 1000 },
+      } as Partial<ProblemBody>)
     }
     const extra =
       error instanceof InvalidInputError

@@ -21,6 +21,8 @@ export async function createTestApp(
     DATA_DIR: database.dataDir,
     DATABASE_URL: database.databaseUrl ?? '',
     LOG_LEVEL: 'silent',
+    // Suites that are not about rate limits would spend the quota; test/integration/rate-limits turns them on.
+    RATE_LIMIT_ENABLED: 'false',
     ...env,
   })
   const services = await createContainer(settings, overrides)

@@ -56,6 +56,8 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
       DATA_DIR: options.dataDir,
       DATABASE_URL: options.databaseUrl ?? '',
       LOG_LEVEL: 'warn',
+      // A real client's session would spend the anonymous quota; the rate-limit suites turn limits on.
+      RATE_LIMIT_ENABLED: 'false',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

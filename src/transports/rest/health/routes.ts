@@ -7,7 +7,7 @@ const Health = Type.Object(
     status: Type.Enum(['ok', 'degraded', 'down']),
     checks: Type.Optional(Type.Record(Type.String(), Type.Enum(['ok', 'down']))),
   },
-  { examples: [{ status: 'ok', checks: { database: 'ok' } }] },
+  { examples: [{ status: 'ok', checks: { database: 'ok', redis: 'ok' } }] },
 )
 
 const healthRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (app, { services }) => {
@@ -18,7 +18,7 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (
         tags: ['health'],
         summary: 'Liveness',
         description: 'Answers 200 while the process can serve requests at all.',
-        response: { 200: { ...Health, examples: [{ status: 'ok' }] } },
+        response: { 200: { ...Health, description: 'Alive', examples: [{ status: 'ok' }] } },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -31,9 +31,9 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (
         tags: ['health'],
         summary: 'Readiness',
         description:
-          'Answers 200 when the database answers, 503 when it does not; send traffic only while 200.',
+          'Answers 503 while the database does not answer: send no traffic then. With Redis configured and down, it answers 200 with `status: degraded` (rate limits then count per instance), so that a Redis outage does not take every instance out of the load balancer.',
         response: {
-          200: Health,
+          200: { ...Health, description: 'Ready' },
           503: {
             ...Health,
             description: 'Not ready',
@@ -43,12 +43,19 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (
       },
     },
     async (request, reply) => {
+      const dependencies = services.dependencies()
       try {
         await services.database.ping()
-        return { status: 'ok' as const, checks: { database: 'ok' as const } }
       } catch (error) {
         request.log.warn({ err: error }, 'readiness: database is down')
-        return reply.code(503).send({ status: 'down' as const, checks: { database: 'down' as const } })
+        return reply
+          .code(503)
+          .send({ status: 'down' as const, checks: { ...dependencies, database: 'down' as const } })
+      }
+      const degraded = Object.values(dependencies).includes('down')
+      return {
+        status: degraded ? ('degraded' as const) : ('ok' as const),
+        checks: { ...dependencies, database: 'ok' as const },
       }
     },
   )

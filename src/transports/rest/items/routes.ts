@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Container } from '../../../container.ts'
+import { noBody } from '../no-body.ts'
 import { problemResponses } from '../problem.ts'
 import { etagOf, ifMatchVersions, noneMatch } from './conditional.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
@@ -81,7 +82,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         description:
           'Pages through the catalog, newest first unless `sort` says otherwise. Filters combine with AND. Follow `next_cursor` (or the `Link: rel="next"` header) for the next page.',
         querystring: ListItemsQuery,
-        response: { 200: ItemPageSchema, ...problemResponses(422) },
+        response: { 200: { ...ItemPageSchema, description: 'A page of items' }, ...problemResponses(422) },
       },
     },
     async (request, reply) => {
@@ -119,8 +120,8 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         params: ItemParams,
         headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ examples: ['"1"'] })) }),
         response: {
-          200: { ...ItemSchema, headers: { etag: ETagHeader } },
-          304: { description: 'Not modified: your copy is current' },
+          200: { ...ItemSchema, description: 'The item', headers: { etag: ETagHeader } },
+          304: { type: 'null', description: 'Not modified: your copy is current' },
           ...problemResponses(404, 422),
         },
       },
@@ -128,7 +129,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
     async (request, reply) => {
       const item = await services.items.get(request.params.id)
       reply.header('etag', etagOf(item))
-      if (!noneMatch(request.headers['if-none-match'], item)) return reply.code(304).send()
+      if (!noneMatch(request.headers['if-none-match'], item)) return noBody(reply, 304)
       return itemJson(item)
     },
   )
@@ -147,7 +148,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         headers: IfMatch,
         body: UpdateItemBody,
         response: {
-          200: { ...ItemSchema, headers: { etag: ETagHeader } },
+          200: { ...ItemSchema, description: 'The item as changed', headers: { etag: ETagHeader } },
           ...problemResponses(400, 401, 403, 404, 412, 415, 422),
         },
       },
@@ -175,7 +176,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         params: ItemParams,
         headers: IfMatch,
         response: {
-          204: { description: 'Deleted' },
+          204: { type: 'null', description: 'Deleted' },
           ...problemResponses(401, 403, 404, 412, 422),
         },
       },
@@ -186,7 +187,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         request.params.id,
         ifMatchVersions(request.headers['if-match']),
       )
-      return reply.code(204).send()
+      return noBody(reply, 204)
     },
   )
 }

@@ -55,6 +55,7 @@ const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
     '/token',
     {
       attachValidation: true,
+      config: { bearer: false, rateLimit: { policy: 'auth' } },
       schema: {
         tags: ['auth'],
         summary: 'Get tokens',
@@ -94,6 +95,7 @@ const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
     '/token/revoke',
     {
       attachValidation: true,
+      config: { bearer: false, rateLimit: { policy: 'auth' } },
       schema: {
         tags: ['auth'],
         summary: 'Revoke a refresh token',

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Container } from '../../../container.ts'
+import { noBody } from '../no-body.ts'
 import { problemResponses } from '../problem.ts'
 import {
   AccountSchema,
@@ -23,6 +24,7 @@ const usersRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
   app.post(
     '/users',
     {
+      config: { rateLimit: { policy: 'auth' } },
       schema: {
         tags: ['users'],
         summary: 'Sign up',
@@ -112,7 +114,10 @@ const usersRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         description: 'Admins page through every account, oldest first, optionally by role or disabled flag.',
         security: adminScope,
         querystring: ListUsersQuery,
-        response: { 200: UserPageSchema, ...problemResponses(401, 403, 422) },
+        response: {
+          200: { ...UserPageSchema, description: 'A page of accounts' },
+          ...problemResponses(401, 403, 422),
+        },
       },
     },
     async (request) => {
@@ -157,12 +162,15 @@ const usersRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
           "Revokes every refresh token of the account, on every device. Access tokens already issued expire on their own within `ACCESS_TOKEN_TTL`. The account's own user or an admin may.",
         security: signedIn,
         params: UserParams,
-        response: { 204: { description: 'Signed out everywhere' }, ...problemResponses(401, 403, 404, 422) },
+        response: {
+          204: { type: 'null', description: 'Signed out everywhere' },
+          ...problemResponses(401, 403, 404, 422),
+        },
       },
     },
     async (request, reply) => {
       await services.users.signOutEverywhere(request.actor, request.params.id)
-      return reply.code(204).send()
+      return noBody(reply, 204)
     },
   )
 }

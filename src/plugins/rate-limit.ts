@@ -1,0 +1,79 @@
+// Rate limits for REST: every request is charged to the caller's bucket before its route runs, and every
+// limited response says where the caller stands (draft-ietf-httpapi-ratelimit-headers). Routes choose a
+// cost or a stricter policy with `config.rateLimit`; operational routes are exempt.
+import type { FastifyInstance, RouteOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import { type PolicyChoice, RateLimitedError, type RateLimits } from '../domain/rate-limits.ts'
+import { problemResponses } from '../transports/rest/problem.ts'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false: exempt. Otherwise how many units a request costs, and which policy it draws on. */
+    rateLimit?: false | { cost?: number; policy?: PolicyChoice }
+  }
+}
+
+// Probes, the docs and metrics must work whatever a client has spent.
+const EXEMPT = [/^\/health\//, /^\/docs(\/|$)/, /^\/openapi\.json$/, /^\/metrics$/]
+
+const HEADERS = {
+  ratelimit: {
+    type: 'string',
+    description: 'Where you stand: `"<policy>";r=<remaining>;t=<seconds until it refills>`',
+    examples: ['"anonymous";r=99;t=36'],
+  },
+  'ratelimit-policy': {
+    type: 'string',
+    description: 'The policy applied: `"<policy>";q=<quota>;w=<window seconds>`',
+    examples: ['"anonymous";q=100;w=3600'],
+  },
+}
+
+// Documents the limit on a route: the 429 answer, and the headers on every answer.
+function documentLimit(route: RouteOptions): void {
+  const schema = route.schema
+  if (!schema || schema.hide) return
+  const responses = { ...(schema.response as Record<string, Record<string, unknown>> | undefined) }
+  for (const [status, response] of Object.entries(responses)) {
+    if (!status.startsWith('2') || response.content) continue
+    responses[status] = { ...response, headers: { ...(response.headers as object), ...HEADERS } }
+  }
+  const tooMany = problemResponses(429)[429] as Record<string, unknown>
+  responses[429] = {
+    ...tooMany,
+    headers: { 'retry-after': { type: 'integer', description: 'Seconds to wait' }, ...HEADERS },
+  }
+  schema.response = responses
+}
+
+async function rateLimitPlugin(app: FastifyInstance, options: { limits: RateLimits }) {
+  const { limits } = options
+  if (!limits.enabled) return
+
+  app.addHook('onRoute', (route) => {
+    if (EXEMPT.some((pattern) => pattern.test(route.url))) {
+      route.config = { ...route.config, rateLimit: false }
+      return
+    }
+    documentLimit(route)
+  })
+
+  app.addHook('onRequest', async (request, reply) => {
+    const config = request.routeOptions.config.rateLimit
+    if (config === false) return
+    const decision = await limits.charge(
+      { actor: request.actor, ip: request.ip },
+      config?.cost,
+      config?.policy,
+    )
+    if (!decision) return
+    const { policy } = decision
+    // While refused, the time that matters is when the next request is allowed.
+    const seconds = Math.ceil((decision.allowed ? decision.resetMs : decision.retryAfterMs) / 1000)
+    reply.header('ratelimit-policy', `"${policy.name}";q=${policy.limit};w=${policy.windowMs / 1000}`)
+    reply.header('ratelimit', `"${policy.name}";r=${decision.remaining};t=${seconds}`)
+    if (!decision.allowed) throw new RateLimitedError(decision)
+  })
+}
+
+export default fp(rateLimitPlugin, { name: 'rate-limit', dependencies: ['auth'] })
