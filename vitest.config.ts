@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config'
 
-// Two runs of the suite: everything on SQLite, and the database-backed suites again on a
-// throwaway PostgreSQL server that test/setup/postgres-global.ts starts for the run.
+// Two runs of the suite, one per way Trestle runs: `sqlite` is the embedded set-up (SQLite, in-process
+// limiter); `postgres` is the scaled-out one, on a throwaway PostgreSQL and redis-server that the global
+// setups start for the run. Suites that need Redis itself live in test/redis and run only there.
 // Inline projects inherit the options below (Vitest 5: `extends` defaults to true).
 export default defineConfig({
   test: {
@@ -14,15 +15,17 @@ export default defineConfig({
         test: {
           name: 'sqlite',
           include: ['test/**/*.test.ts'],
+          // Redis-only suites need the server that the postgres project starts.
+          exclude: ['test/redis/**'],
           provide: { databaseKind: 'sqlite' },
         },
       },
       {
         test: {
           name: 'postgres',
-          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/redis/**/*.test.ts'],
           provide: { databaseKind: 'postgres' },
-          globalSetup: ['test/setup/postgres-global.ts'],
+          globalSetup: ['test/setup/postgres-global.ts', 'test/setup/redis-global.ts'],
         },
       },
     ],

@@ -27,6 +27,10 @@ export const SettingsSchema = Type.Object({
     pattern: '^$|^rediss?://',
     description: 'Empty: in-process rate-limit store. redis://… shares limits between instances',
   }),
+  REDIS_PREFIX: Type.String({
+    default: 'trestle:',
+    description: 'Prefix of every key Trestle writes in Redis',
+  }),
   REDIS_TIMEOUT: Type.Integer({
     default: 250,
     minimum: 10,

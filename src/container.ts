@@ -56,7 +56,7 @@ async function limiterStore(settings: Settings, log: RedisLog & FallbackLog) {
     log.error({}, 'redis: not reachable at start; serving with per-instance limits until it is')
   }
   const limiter = new FallbackLimiterStore({
-    primary: new RedisLimiterStore(redis),
+    primary: new RedisLimiterStore(redis, settings.REDIS_PREFIX),
     fallback: new MemoryLimiterStore(),
     instances: settings.RATE_LIMIT_INSTANCES,
     primaryUp: () => redis.status === 'ready',

@@ -1,7 +1,7 @@
 // Rate limits for REST: every request is charged to the caller's bucket before its route runs, and every
 // limited response says where the caller stands (draft-ietf-httpapi-ratelimit-headers). Routes choose a
 // cost or a stricter policy with `config.rateLimit`; operational routes are exempt.
-import type { FastifyInstance, RouteOptions } from 'fastify'
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { type PolicyChoice, RateLimitedError, type RateLimits } from '../domain/rate-limits.ts'
 import { problemResponses } from '../transports/rest/problem.ts'
@@ -9,7 +9,7 @@ import { problemResponses } from '../transports/rest/problem.ts'
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** false: exempt. Otherwise how many units a request costs, and which policy it draws on. */
-    rateLimit?: false | { cost?: number; policy?: PolicyChoice }
+    rateLimit?: false | { cost?: number | ((request: FastifyRequest) => number); policy?: PolicyChoice }
   }
 }
 
@@ -61,11 +61,8 @@ async function rateLimitPlugin(app: FastifyInstance, options: { limits: RateLimi
   app.addHook('onRequest', async (request, reply) => {
     const config = request.routeOptions.config.rateLimit
     if (config === false) return
-    const decision = await limits.charge(
-      { actor: request.actor, ip: request.ip },
-      config?.cost,
-      config?.policy,
-    )
+    const cost = typeof config?.cost === 'function' ? config.cost(request) : config?.cost
+    const decision = await limits.charge({ actor: request.actor, ip: request.ip }, cost, config?.policy)
     if (!decision) return
     const { policy } = decision
     // While refused, the time that matters is when the next request is allowed.

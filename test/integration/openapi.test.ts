@@ -50,8 +50,9 @@ const NOT_PROBLEM_JSON: Record<string, string> = {
   'GET /health/ready 503': 'the readiness report itself ({status, checks}) for load balancers',
 }
 
-// The document is fetched once, at collection time, so every operation becomes a test of its own.
-const t = await createTestApp()
+// The document is fetched once, at collection time, so every operation becomes a test of its own. Rate
+// limits are on, as they are by default, so that the document is the one a deployment serves.
+const t = await createTestApp({ RATE_LIMIT_ENABLED: 'true' })
 afterAll(() => t.close())
 const served = await t.app.inject({ url: '/openapi.json' })
 const doc = served.json() as OpenApiDocument
@@ -245,6 +246,34 @@ describe('every operation is documented completely', () => {
       expect.stringMatching(/^POST \/widgets 404: error responses are application\/problem\+json/),
       'POST /widgets: declares security but does not document 401',
     ])
+  })
+})
+
+describe('rate limits in the document', () => {
+  // Probes are exempt from limits; everything else documents its 429 and the RateLimit headers.
+  const limited = operations.filter(({ name }) => !/ \/health\//.test(name))
+
+  it.each(limited)('$name documents 429 and the RateLimit headers', ({ operation }) => {
+    const responses = operation.responses ?? {}
+    const tooMany = responses['429'] as { content?: object; headers?: Record<string, unknown> } | undefined
+    expect(tooMany?.content).toHaveProperty(['application/problem+json'])
+    expect(Object.keys(tooMany?.headers ?? {}).sort()).toEqual([
+      'ratelimit',
+      'ratelimit-policy',
+      'retry-after',
+    ])
+    for (const [status, response] of Object.entries(responses)) {
+      if (!status.startsWith('2')) continue
+      expect(Object.keys((response as { headers?: object }).headers ?? {}), status).toEqual(
+        expect.arrayContaining(['ratelimit', 'ratelimit-policy']),
+      )
+    }
+  })
+
+  it('leaves the probes unlimited', () => {
+    for (const path of ['/health/live', '/health/ready']) {
+      expect(doc.paths?.[path]?.get?.responses ?? {}).not.toHaveProperty('429')
+    }
   })
 })
 

@@ -7,5 +7,7 @@ declare module 'vitest' {
     databaseKind: 'sqlite' | 'postgres'
     /** Admin URL of the throwaway PostgreSQL server (postgres project only). */
     postgresUrl?: string
+    /** URL of the throwaway redis-server (postgres project only: the scaled-out set-up). */
+    redisUrl?: string
   }
 }

@@ -1,5 +1,7 @@
 // Builds an app on a database of its own for one test file, plus the calls most tests start with.
+import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { inject } from 'vitest'
 import { buildApp } from '../../src/app.ts'
 import { parseSettings, type Settings } from '../../src/config.ts'
 import { type Container, type ContainerOverrides, createContainer } from '../../src/container.ts'
@@ -17,9 +19,12 @@ export async function createTestApp(
   overrides: ContainerOverrides = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase()
+  // The scaled-out project shares limits through Redis, each app under a prefix of its own.
+  const redisUrl = inject('redisUrl')
   const settings = parseSettings({
     DATA_DIR: database.dataDir,
     DATABASE_URL: database.databaseUrl ?? '',
+    ...(redisUrl && { REDIS_URL: redisUrl, REDIS_PREFIX: `test:${randomUUID()}:` }),
     LOG_LEVEL: 'silent',
     // Suites that are not about rate limits would spend the quota; test/integration/rate-limits turns them on.
     RATE_LIMIT_ENABLED: 'false',

@@ -38,14 +38,15 @@ interface GcraRedis extends Redis {
   trestleGcra(key: string, limit: number, windowMs: number, cost: number, peek: number): Promise<GcraReply>
 }
 
-const PREFIX = 'trestle:limit:'
-
 export class RedisLimiterStore implements LimiterStore {
   readonly #redis: GcraRedis
+  readonly #prefix: string
 
-  constructor(redis: Redis) {
+  /** `prefix` starts every key, so that several apps (or test runs) can share one Redis. */
+  constructor(redis: Redis, prefix: string) {
     redis.defineCommand('trestleGcra', { numberOfKeys: 1, lua: GCRA })
     this.#redis = redis as GcraRedis
+    this.#prefix = `${prefix}limit:`
   }
 
   async consume(key: string, policy: LimitPolicy, cost = 1): Promise<LimitDecision> {
@@ -57,14 +58,14 @@ export class RedisLimiterStore implements LimiterStore {
   }
 
   async reset(key: string): Promise<void> {
-    await this.#redis.del(PREFIX + key)
+    await this.#redis.del(this.#prefix + key)
   }
 
   async close(): Promise<void> {}
 
   async #run(key: string, policy: LimitPolicy, cost: number, peek: boolean): Promise<LimitDecision> {
     const [allowed, remaining, resetMs, retryAfterMs] = await this.#redis.trestleGcra(
-      PREFIX + key,
+      this.#prefix + key,
       policy.limit,
       policy.windowMs,
       cost,

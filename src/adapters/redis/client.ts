@@ -27,11 +27,13 @@ export function openRedis({ url, commandTimeoutMs, log }: RedisOptions): Redis {
   })
   // Logged once per outage, not once per failed command or reconnection attempt.
   let down = false
-  redis.on('error', (error: Error) => {
+  const lost = (error?: Error) => {
     if (down) return
     down = true
     log.error({ err: error }, 'redis: connection lost; reconnecting')
-  })
+  }
+  redis.on('error', lost)
+  redis.on('close', () => lost())
   redis.on('ready', () => {
     if (down) log.info({}, 'redis: connection restored')
     down = false
@@ -50,6 +52,8 @@ export async function connectRedis(redis: Redis, timeoutMs: number): Promise<boo
 }
 
 export async function closeRedis(redis: Redis): Promise<void> {
+  // Closing on purpose is not an outage.
+  redis.removeAllListeners('close')
   try {
     if (redis.status === 'ready') await redis.quit()
     else redis.disconnect()

@@ -76,11 +76,13 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
   app.get(
     '/items',
     {
+      // A text search scans more rows than a keyed listing, so it costs two requests' worth.
+      config: { rateLimit: { cost: (request) => ((request.query as { q?: string }).q ? 2 : 1) } },
       schema: {
         tags: ['items'],
         summary: 'List items',
         description:
-          'Pages through the catalog, newest first unless `sort` says otherwise. Filters combine with AND. Follow `next_cursor` (or the `Link: rel="next"` header) for the next page.',
+          'Pages through the catalog, newest first unless `sort` says otherwise. Filters combine with AND. Follow `next_cursor` (or the `Link: rel="next"` header) for the next page. A request with `q` counts as two against your rate limit.',
         querystring: ListItemsQuery,
         response: { 200: { ...ItemPageSchema, description: 'A page of items' }, ...problemResponses(422) },
       },
