@@ -5,6 +5,11 @@ import { defineConfig } from 'vitest/config'
 // setups start for the run. Suites that need Redis itself live in test/redis and run only there.
 // Inline projects inherit the options below (Vitest 5: `extends` defaults to true).
 export default defineConfig({
+  resolve: {
+    // graphql ships CommonJS (which Node and mercurius load) and an ES build (which Vite would prefer):
+    // two copies would not recognise each other's schema objects, so tests load the one Node loads.
+    alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
+  },
   test: {
     pool: 'forks',
     testTimeout: 20_000,

@@ -97,11 +97,19 @@ export interface Result {
 /** autocannon on core 1: `connections` keep-alive connections for `seconds`. */
 export async function load(
   url: string,
-  options: { seconds: number; connections: number; headers?: Record<string, string> },
+  options: {
+    seconds: number
+    connections: number
+    headers?: Record<string, string>
+    method?: string
+    body?: string
+  },
 ): Promise<Result> {
   const args = ['-c', '1', join(ROOT, 'node_modules/.bin/autocannon'), '-j', '-d', String(options.seconds)]
   args.push('-c', String(options.connections))
   for (const [k, v] of Object.entries(options.headers ?? {})) args.push('-H', `${k}=${v}`)
+  if (options.method) args.push('-m', options.method)
+  if (options.body) args.push('-b', options.body)
   args.push(url)
   const { stdout } = await run('taskset', args, { maxBuffer: 16 * 1024 * 1024 })
   const report = JSON.parse(stdout)

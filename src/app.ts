@@ -12,6 +12,7 @@ import rateLimit from './plugins/rate-limit.ts'
 import requestId, { RequestLog } from './plugins/request-log.ts'
 import security from './plugins/security.ts'
 import { installValidators } from './plugins/validation.ts'
+import graphql from './transports/graphql/plugin.ts'
 import { restRoutes } from './transports/rest/index.ts'
 
 export interface AppOptions {
@@ -73,6 +74,20 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
   await app.register(security, { corsOrigins: settings.CORS_ORIGINS })
   await app.register(docs, { version: pkg.version })
   await app.register(restRoutes, { services, settings })
+  await app.register(graphql, {
+    services,
+    authenticator: services.authenticator,
+    graphiql:
+      settings.GRAPHIQL === 'auto' ? settings.NODE_ENV !== 'production' : settings.GRAPHIQL === 'true',
+    introspection: settings.GRAPHQL_INTROSPECTION,
+    batching: settings.GRAPHQL_BATCHING,
+    limits: {
+      maxDepth: settings.GRAPHQL_MAX_DEPTH,
+      maxAliases: settings.GRAPHQL_MAX_ALIASES,
+      maxCost: settings.GRAPHQL_MAX_COST,
+      maxPage: 100,
+    },
+  })
   await app.ready()
   return app
 }

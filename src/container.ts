@@ -1,11 +1,14 @@
 // Wires adapters into domain services once per process (or per test): the dependencies every transport uses.
 
 import type { Redis } from 'ioredis'
+import { MemoryBus } from './adapters/bus/memory-bus.ts'
+import { RedisBus } from './adapters/bus/redis-bus.ts'
 import { type DatabaseHandle, openDatabase } from './adapters/db/database.ts'
 import { SqlItemRepository } from './adapters/db/item-repository.ts'
 import { migrateToLatest } from './adapters/db/migrate.ts'
 import { SqlRefreshTokenRepository } from './adapters/db/refresh-token-repository.ts'
 import { SqlUserRepository } from './adapters/db/user-repository.ts'
+import { SqlWatchRepository } from './adapters/db/watch-repository.ts'
 import { FallbackLimiterStore, type FallbackLog } from './adapters/limits/fallback-store.ts'
 import type { LimiterStore } from './adapters/limits/limiter.ts'
 import { MemoryLimiterStore } from './adapters/limits/memory-store.ts'
@@ -19,6 +22,7 @@ import { LoginThrottle } from './auth/login-throttle.ts'
 import { RefreshTokenService } from './auth/refresh-tokens.ts'
 import { TokenService } from './auth/tokens.ts'
 import type { Settings } from './config.ts'
+import type { EventBus } from './domain/events.ts'
 import { ItemService } from './domain/items.ts'
 import { RateLimits } from './domain/rate-limits.ts'
 import { UserService } from './domain/users.ts'
@@ -30,6 +34,8 @@ export interface Container {
   rateLimits: RateLimits
   /** The shared Redis connection, when REDIS_URL is set. */
   redis: Redis | undefined
+  /** Domain events: in process, or across instances through Redis. */
+  bus: EventBus
   /** What readiness reports beyond the database. */
   dependencies(): Record<string, 'ok' | 'down'>
   users: UserService
@@ -42,6 +48,8 @@ export interface Container {
 export interface ContainerOverrides {
   /** A limiter store of the caller's (tests pass one with a clock they control). */
   limiter?: LimiterStore
+  /** Called with the SQL of every query (tests count queries with it). */
+  onQuery?: (sql: string) => void
   /** Where adapters report outages; the app passes its logger. */
   log?: RedisLog & FallbackLog
 }
@@ -69,17 +77,27 @@ export async function createContainer(
   settings: Settings,
   overrides: ContainerOverrides = {},
 ): Promise<Container> {
+  const log = overrides.log ?? silent
   const database = openDatabase({
     url: settings.DATABASE_URL,
     dataDir: settings.DATA_DIR,
     poolSize: settings.DATABASE_POOL_SIZE,
+    ...(overrides.onQuery && { onQuery: overrides.onQuery }),
+    onIdleError: (error) => log.warn({ err: error }, 'database: an idle connection was closed'),
   })
-  const log = overrides.log ?? silent
   const { limiter, redis } = overrides.limiter
     ? { limiter: overrides.limiter, redis: undefined }
     : await limiterStore(settings, log)
+  let bus: EventBus | undefined
   try {
     await migrateToLatest(database.db)
+    if (redis) {
+      const redisBus = new RedisBus(redis, settings.REDIS_PREFIX, log)
+      await redisBus.start(Math.max(settings.REDIS_TIMEOUT, 1000))
+      bus = redisBus
+    } else {
+      bus = new MemoryBus(log)
+    }
     const keys = await loadKeyRing(settings.DATA_DIR, settings.JWT_PRIVATE_KEYS)
     const tokens = new TokenService(keys, {
       issuer: settings.JWT_ISSUER,
@@ -133,16 +151,23 @@ export async function createContainer(
       dependencies: (): Record<string, 'ok' | 'down'> =>
         redis ? { redis: redis.status === 'ready' ? 'ok' : 'down' } : {},
       users,
-      items: new ItemService({ items: new SqlItemRepository(database.db) }),
+      bus,
+      items: new ItemService({
+        items: new SqlItemRepository(database.db),
+        watches: new SqlWatchRepository(database.db),
+        events: bus,
+      }),
       authenticator,
       grants: new TokenGrants({ users, tokens, refreshTokens, throttle }),
       async close() {
+        await bus?.close()
         await limiter.close()
         if (redis) await closeRedis(redis)
         await database.close()
       },
     }
   } catch (error) {
+    await bus?.close()
     await limiter.close()
     if (redis) await closeRedis(redis)
     await database.close()

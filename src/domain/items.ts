@@ -2,6 +2,7 @@
 import { v7 as uuidv7 } from 'uuid'
 import type { MaybeActor } from './actor.ts'
 import { InvalidInputError, NotFoundError, PreconditionFailedError } from './errors.ts'
+import type { DomainEvent, EventPublisher } from './events.ts'
 import { normaliseId } from './ids.ts'
 import { toCents } from './money.ts'
 import { assertCanEditItem, requireScope } from './policy.ts'
@@ -74,6 +75,8 @@ export interface ItemRepository {
     updatedAt: string,
     versions?: readonly number[],
   ): Promise<Item | undefined>
+  /** The newest `limit` items of each owner, in one query. */
+  newestByOwners(ownerIds: readonly string[], limit: number): Promise<Item[]>
   /** Deletes if the version is one of `versions` (any when omitted); false when nothing matched. */
   delete(id: string, versions?: readonly number[]): Promise<boolean>
 }
@@ -100,7 +103,31 @@ export function sortKey(item: Item, sort: ItemSort): string | number {
   return item.createdAt
 }
 
+// The field rules every transport's input meets; REST's schema repeats them for its OpenAPI document.
+function checkName(name: string): void {
+  if (name.length < ITEM_NAME.minLength || name.length > ITEM_NAME.maxLength || name.includes('\u0000')) {
+    throw new InvalidInputError(
+      '/name',
+      `must be ${ITEM_NAME.minLength} to ${ITEM_NAME.maxLength} characters`,
+    )
+  }
+}
+
+function checkDescription(description: string | null | undefined): void {
+  if (
+    description != null &&
+    (description.length > ITEM_DESCRIPTION.maxLength || description.includes('\u0000'))
+  ) {
+    throw new InvalidInputError('/description', `must be at most ${ITEM_DESCRIPTION.maxLength} characters`)
+  }
+}
+
 function normaliseTags(tags: string[] | undefined): string[] {
+  const pattern = new RegExp(ITEM_TAGS.pattern)
+  for (const [i, tag] of (tags ?? []).entries()) {
+    if (!pattern.test(tag))
+      throw new InvalidInputError(`/tags/${i}`, 'must be 1 to 32 characters without spaces or commas')
+  }
   const unique = [...new Set((tags ?? []).map((t) => t.toLowerCase()))]
   if (unique.length > ITEM_TAGS.maxItems) {
     throw new InvalidInputError('/tags', `must have at most ${ITEM_TAGS.maxItems} tags`)
@@ -108,17 +135,54 @@ function normaliseTags(tags: string[] | undefined): string[] {
   return unique
 }
 
+/** Who watches which item: a watcher is told when the item's price changes. */
+export interface WatchRepository {
+  /** Idempotent. */
+  add(userId: string, itemId: string, at: string): Promise<void>
+  /** Idempotent. */
+  remove(userId: string, itemId: string): Promise<void>
+  watchersOf(itemId: string): Promise<string[]>
+}
+
+export interface ItemServiceDeps {
+  items: ItemRepository
+  watches: WatchRepository
+  /** Where committed changes are announced. */
+  events: EventPublisher
+  now?: () => Date
+}
+
 export class ItemService {
   readonly #items: ItemRepository
+  readonly #watches: WatchRepository
+  readonly #events: EventPublisher
   readonly #now: () => Date
 
-  constructor(deps: { items: ItemRepository; now?: () => Date }) {
+  constructor(deps: ItemServiceDeps) {
     this.#items = deps.items
+    this.#watches = deps.watches
+    this.#events = deps.events
     this.#now = deps.now ?? (() => new Date())
+  }
+
+  /** Starts watching an item (any signed-in user may watch any item). Idempotent. */
+  async watch(actor: MaybeActor, itemId: string): Promise<void> {
+    const watcher = requireScope(actor, 'items:read')
+    const item = await this.get(itemId)
+    await this.#watches.add(watcher.id, item.id, this.#now().toISOString())
+  }
+
+  /** Stops watching an item. Idempotent. */
+  async unwatch(actor: MaybeActor, itemId: string): Promise<void> {
+    const watcher = requireScope(actor, 'items:read')
+    const item = await this.get(itemId)
+    await this.#watches.remove(watcher.id, item.id)
   }
 
   async create(actor: MaybeActor, input: ItemInput): Promise<Item> {
     const owner = requireScope(actor, 'items:write')
+    checkName(input.name)
+    checkDescription(input.description)
     const now = this.#now().toISOString()
     const item: Item = {
       id: uuidv7(),
@@ -132,6 +196,7 @@ export class ItemService {
       updatedAt: now,
     }
     await this.#items.insert(item)
+    await this.#events.publish({ type: 'item.created', at: now, item })
     return item
   }
 
@@ -140,6 +205,20 @@ export class ItemService {
     const item = canonical && (await this.#items.findById(canonical))
     if (!item) throw new NotFoundError('Item', id)
     return item
+  }
+
+  /**
+   * The first page (newest first) of several owners' items at once, for batched loading: one query
+   * however many owners. Each owner's list holds `limit + 1` items at most, so a caller can tell
+   * whether there is a next page.
+   */
+  async firstPagesByOwner(ownerIds: readonly string[], limit: number): Promise<Map<string, Item[]>> {
+    const size = Math.min(Math.max(limit, 1), PAGE.maxLimit)
+    const pages = new Map<string, Item[]>(ownerIds.map((id) => [id, []]))
+    const valid = [...new Set(ownerIds.map((id) => normaliseId(id)).filter((id): id is string => !!id))]
+    if (valid.length === 0) return pages
+    for (const item of await this.#items.newestByOwners(valid, size + 1)) pages.get(item.ownerId)?.push(item)
+    return pages
   }
 
   async list(input: ListItemsInput): Promise<ItemPage> {
@@ -171,20 +250,54 @@ export class ItemService {
     const current = await this.get(id)
     assertCanEditItem(actor, current)
     const changes: ItemChanges = {}
-    if (patch.name !== undefined) changes.name = patch.name
+    if (patch.name !== undefined) {
+      checkName(patch.name)
+      changes.name = patch.name
+    }
+    checkDescription(patch.description)
     if (patch.price !== undefined) changes.priceCents = toCents(patch.price)
     if (patch.description !== undefined) changes.description = patch.description
     if (patch.tags !== undefined) changes.tags = normaliseTags(patch.tags)
     const updated = await this.#items.update(current.id, changes, this.#now().toISOString(), ifMatch)
-    if (updated) return updated
-    return this.#explainMiss(current.id)
+    if (!updated) return this.#explainMiss(current.id)
+    await this.#announceUpdate(actor, current, updated)
+    return updated
   }
 
   async delete(actor: MaybeActor, id: string, ifMatch?: readonly number[]): Promise<void> {
     const current = await this.get(id)
     assertCanEditItem(actor, current)
-    if (await this.#items.delete(current.id, ifMatch)) return
+    if (await this.#items.delete(current.id, ifMatch)) {
+      const at = this.#now().toISOString()
+      await this.#events.publish({ type: 'item.deleted', at, itemId: current.id, ownerId: current.ownerId })
+      return
+    }
     await this.#explainMiss(current.id)
+  }
+
+  // After the write: the change for everyone, and a notification for each watcher of a new price (but
+  // the one who made the change, who knows).
+  async #announceUpdate(actor: MaybeActor, before: Item, after: Item): Promise<void> {
+    const at = after.updatedAt
+    const events: DomainEvent[] = [{ type: 'item.updated', at, item: after }]
+    if (before.priceCents !== after.priceCents) {
+      for (const userId of await this.#watches.watchersOf(after.id)) {
+        if (userId === actor?.id) continue
+        events.push({
+          type: 'notification',
+          at,
+          userId,
+          notification: {
+            kind: 'price-changed',
+            itemId: after.id,
+            itemName: after.name,
+            oldPriceCents: before.priceCents,
+            newPriceCents: after.priceCents,
+          },
+        })
+      }
+    }
+    await this.#events.publish(...events)
   }
 
   // A conditional write matched no row: the item is gone, or at another version than If-Match named.

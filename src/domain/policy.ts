@@ -55,3 +55,8 @@ export function assertCanManageUsers(actor: MaybeActor): Actor {
   if (signedIn.role !== 'admin') throw new ForbiddenError('Only admins may manage accounts.')
   return signedIn
 }
+
+/** A user's private fields (email, role) are theirs and admins' to see. */
+export function maySeePrivateFields(actor: MaybeActor, userId: string): boolean {
+  return actor !== null && (actor.id === userId || isAdmin(actor))
+}

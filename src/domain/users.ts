@@ -34,6 +34,7 @@ export interface UserRepository {
   insert(user: UserRecord): Promise<void>
   findById(id: string): Promise<UserRecord | undefined>
   findByUsername(username: string): Promise<UserRecord | undefined>
+  findByIds(ids: readonly string[]): Promise<UserRecord[]>
   /** Throws ConflictError when a new email is taken; undefined when the user does not exist. */
   update(id: string, changes: UserChanges, updatedAt: string): Promise<UserRecord | undefined>
   /** Users in id (creation) order, after the cursor id. */
@@ -265,6 +266,13 @@ export class UserService {
     const target = await this.profile(id)
     if (target.id !== caller.id) assertCanManageUsers(actor)
     await this.#sessions.endAll(target.id)
+  }
+
+  /** Many accounts in one query (for batched loading); unknown ids are simply absent. */
+  async profiles(ids: readonly string[]): Promise<Map<string, User>> {
+    const valid = ids.map(normaliseId).filter((id): id is string => id !== undefined)
+    const records = valid.length > 0 ? await this.#users.findByIds([...new Set(valid)]) : []
+    return new Map(records.map((r) => [r.id, withoutHash(r)]))
   }
 
   async profile(id: string): Promise<User> {

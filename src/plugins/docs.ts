@@ -20,6 +20,11 @@ const DESCRIPTION = `Trestle serves accounts and their catalog items.
 
 async function docsPlugin(app: FastifyInstance, options: { version: string }) {
   await app.register(swagger, {
+    // GraphQL has its own schema and IDE (/graphiql); its HTTP routes are not REST operations.
+    transform: ({ schema, url }) => ({
+      schema: url.startsWith('/graphql') || url.startsWith('/graphiql') ? { ...schema, hide: true } : schema,
+      url,
+    }),
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Trestle API', version: options.version, description: DESCRIPTION },

@@ -13,8 +13,16 @@ declare module 'fastify' {
   }
 }
 
-// Probes, the docs and metrics must work whatever a client has spent.
-const EXEMPT = [/^\/health\//, /^\/docs(\/|$)/, /^\/openapi\.json$/, /^\/metrics$/]
+// Probes, the docs and metrics must work whatever a client has spent. GraphQL charges each operation by
+// its cost itself (src/transports/graphql/plugin.ts), through the same service.
+const EXEMPT = [
+  /^\/health\//,
+  /^\/docs(\/|$)/,
+  /^\/openapi\.json$/,
+  /^\/metrics$/,
+  /^\/graphql$/,
+  /^\/graphiql/,
+]
 
 const HEADERS = {
   ratelimit: {

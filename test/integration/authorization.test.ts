@@ -1,7 +1,8 @@
-// The authorisation matrix: every REST operation × every kind of caller, with the status each one gets.
-// Every request is valid (body, path, content type), so the status is the authorisation decision and
-// nothing else. The table must list exactly the operations of the OpenAPI document: a route added without
-// a row (or a row left behind by a removed route) fails the suite.
+// The authorisation matrix: every REST and GraphQL operation × every kind of caller, with the status each
+// one gets. Every request is valid (body, path, content type), so the status is the authorisation decision
+// and nothing else. A GraphQL answer counts as 401 or 403 when its error is UNAUTHENTICATED or FORBIDDEN.
+// The table must list exactly the operations of the OpenAPI document and the fields of the GraphQL schema:
+// an operation added without a row (or a row left behind) fails the suite.
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -36,6 +37,8 @@ interface Prepared {
   json?: Record<string, unknown>
   /** A form-encoded body (the OAuth2 endpoints). */
   form?: Record<string, string>
+  /** A GraphQL operation's document and variables (`GRAPHQL …` rows). */
+  graphql?: { query: string; variables?: Record<string, unknown> }
   /**
    * The `user` caller of this cell, when the row makes a fresh account for it (a destructive call on an
    * account). Defaults to the shared `user`.
@@ -133,7 +136,45 @@ const MATRIX: Row[] = [
     params: { id: f.itemId }, json: { price: 12.5 } })),
   row('DELETE /items/{id}',                          401,  204,  403,  204, async (f) => ({
     params: { id: await freshItem(f) } })),
+  row('PUT /items/{id}/watch',                       401,  204,  204,  204, (f) => ({
+    params: { id: f.itemId } })),
+  row('DELETE /items/{id}/watch',                    401,  204,  204,  204, (f) => ({
+    params: { id: f.itemId } })),
+  // GraphQL: one row per Query and Mutation field.
+  row('GRAPHQL query me',                            401,  200,  200,  200, () => gq('{ me { id } }')),
+  row('GRAPHQL query user',                          200,  200,  200,  200, (f) => gq(
+    'query($id: ID!) { user(id: $id) { id name email } }', { id: f.user.id })),
+  row('GRAPHQL query users',                         401,  403,  403,  200, () => gq('{ users(first: 5) { nodes { id } } }')),
+  row('GRAPHQL query item',                          200,  200,  200,  200, (f) => gq(
+    'query($id: ID!) { item(id: $id) { id owner { id } } }', { id: f.itemId })),
+  row('GRAPHQL query items',                         200,  200,  200,  200, () => gq('{ items(first: 5) { nodes { id } } }')),
+  row('GRAPHQL mutation createItem',                 401,  200,  200,  200, () => gq(
+    'mutation { createItem(input: { name: "Teapot", price: "9.99" }) { id } }')),
+  row('GRAPHQL mutation updateItem',                 401,  200,  403,  200, (f) => gq(
+    'mutation($id: ID!) { updateItem(id: $id, input: { price: "12.50" }) { id } }', { id: f.itemId })),
+  row('GRAPHQL mutation deleteItem',                 401,  200,  403,  200, async (f) => gq(
+    'mutation($id: ID!) { deleteItem(id: $id) }', { id: await freshItem(f) })),
+  row('GRAPHQL mutation watchItem',                  401,  200,  200,  200, (f) => gq(
+    'mutation($id: ID!) { watchItem(id: $id) }', { id: f.itemId })),
+  row('GRAPHQL mutation unwatchItem',                401,  200,  200,  200, (f) => gq(
+    'mutation($id: ID!) { unwatchItem(id: $id) }', { id: f.itemId })),
+  row('GRAPHQL mutation updateMe',                   401,  200,  200,  200, () => gq(
+    'mutation { updateMe(input: { fullName: "Renamed" }) { id } }')),
+  row('GRAPHQL mutation updateUser',                 401,  403,  403,  200, async () => {
+    const { self, params } = await freshAccount()
+    return { self, ...gq('mutation($id: ID!) { updateUser(id: $id, input: { disabled: true }) { id } }', params) }
+  }),
+  row('GRAPHQL mutation signOutEverywhere',          401,  200,  403,  200, async () => {
+    const { self, params } = await freshAccount()
+    return { self, ...gq('mutation($id: ID!) { signOutEverywhere(userId: $id) }', { id: params?.id }) }
+  }),
 ]
+
+function gq(query: string, variables: Record<string, unknown> = {}): Prepared {
+  return { graphql: { query, variables } }
+}
+
+const isGraphQL = (r: Row) => r.op.startsWith('GRAPHQL ')
 
 // ------------------------------------------------------------------------------------------------------
 
@@ -161,7 +202,13 @@ function url(template: string, params: Record<string, string> = {}): string {
   })
 }
 
-async function call(row: Row, caller: Caller): Promise<LightMyRequestResponse> {
+// A GraphQL answer's authorisation outcome, as the HTTP status a REST route would have given.
+const GRAPHQL_STATUS: Record<string, number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403 }
+
+async function call(
+  row: Row,
+  caller: Caller,
+): Promise<{ statusCode: number; body: string; res: LightMyRequestResponse }> {
   const prepared = await row.prepare(fixtures)
   const [method, template = ''] = row.op.split(' ')
   const who =
@@ -170,6 +217,20 @@ async function call(row: Row, caller: Caller): Promise<LightMyRequestResponse> {
       : caller === 'user'
         ? (prepared.self ?? fixtures.user)
         : fixtures[caller]
+  if (prepared.graphql) {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { ...who?.auth },
+      payload: prepared.graphql,
+    })
+    const code = res.json().errors?.[0]?.extensions?.code as string | undefined
+    return {
+      statusCode: code === undefined ? res.statusCode : (GRAPHQL_STATUS[code] ?? 500),
+      body: res.body,
+      res,
+    }
+  }
   const options: InjectOptions = {
     method: method as InjectOptions['method'],
     url: url(template, prepared.params),
@@ -181,7 +242,8 @@ async function call(row: Row, caller: Caller): Promise<LightMyRequestResponse> {
     options.headers = { ...options.headers, 'content-type': 'application/x-www-form-urlencoded' }
     options.payload = new URLSearchParams(prepared.form).toString()
   }
-  return t.app.inject(options)
+  const res = await t.app.inject(options)
+  return { statusCode: res.statusCode, body: res.body, res }
 }
 
 describe('the authorisation matrix', () => {
@@ -190,8 +252,9 @@ describe('the authorisation matrix', () => {
       for (const caller of CALLERS) {
         const status = r.expected[caller]
         it(`${caller} → ${status}`, async () => {
-          const res = await call(r, caller)
-          expect(res.statusCode, res.body).toBe(status)
+          const { statusCode, body, res } = await call(r, caller)
+          expect(statusCode, body).toBe(status)
+          if (isGraphQL(r)) return
           if (status === 401) {
             problem(res, 401)
             expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="trestle"/)
@@ -228,8 +291,9 @@ async function documentedOperations(): Promise<Map<string, OpenApiOperation>> {
 
 describe('the matrix', () => {
   it('has exactly one row per operation of the OpenAPI document: add a row with every new route', async () => {
-    const rows = MATRIX.map((r) => r.op)
-    expect(new Set(rows).size, 'an operation has two rows').toBe(rows.length)
+    const all = MATRIX.map((r) => r.op)
+    expect(new Set(all).size, 'an operation has two rows').toBe(all.length)
+    const rows = MATRIX.filter((r) => !isGraphQL(r)).map((r) => r.op)
     const documented = [...(await documentedOperations()).keys()]
     expect([...rows].sort()).toEqual([...documented].sort())
   })
@@ -237,7 +301,7 @@ describe('the matrix', () => {
   it('expects 401 for anonymous callers exactly where the document declares security', async () => {
     const documented = await documentedOperations()
     const needsSignIn = (r: Row) => (documented.get(r.op)?.security?.length ?? 0) > 0
-    for (const r of MATRIX) {
+    for (const r of MATRIX.filter((row) => !isGraphQL(row))) {
       expect({ op: r.op, secured: needsSignIn(r) }).toEqual({
         op: r.op,
         secured: r.expected.anonymous === 401,
@@ -245,8 +309,26 @@ describe('the matrix', () => {
     }
   })
 
+  it('has exactly one row per Query and Mutation field of the GraphQL schema', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      payload: { query: '{ __schema { queryType { fields { name } } mutationType { fields { name } } } }' },
+    })
+    const schema = res.json().data.__schema
+    const fields = [
+      ...schema.queryType.fields.map((f: { name: string }) => `GRAPHQL query ${f.name}`),
+      ...schema.mutationType.fields.map((f: { name: string }) => `GRAPHQL mutation ${f.name}`),
+    ]
+    expect(
+      MATRIX.filter(isGraphQL)
+        .map((r) => r.op)
+        .sort(),
+    ).toEqual(fields.sort())
+  })
+
   it('really does stand for the routes of the app', () => {
-    for (const r of MATRIX) {
+    for (const r of MATRIX.filter((row) => !isGraphQL(row))) {
       const [method, template = ''] = r.op.split(' ')
       const route = template.replace(/\{(\w+)\}/g, ':$1')
       expect(t.app.hasRoute({ method: method as 'GET', url: route }), r.op).toBe(true)

@@ -1,7 +1,7 @@
 // Opens the configured database: a SQLite file by default, PostgreSQL when DATABASE_URL says so.
 import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.ts'
 import { NodeSqliteDatabase } from './sqlite.ts'
@@ -20,6 +20,10 @@ export interface DatabaseOptions {
   url: string
   dataDir: string
   poolSize: number
+  /** Called with the SQL of every query run (tests count them). */
+  onQuery?: (sql: string) => void
+  /** Told when an idle connection breaks (the server restarted, or ended it). */
+  onIdleError?: (error: Error) => void
 }
 
 // Timestamps come back as ISO-8601 UTC strings on both engines, as the domain uses them.
@@ -29,6 +33,10 @@ const pgTypes = {
     if (oid === TIMESTAMPTZ_OID) return (value: string) => new Date(value).toISOString()
     return pg.types.getTypeParser(oid, format)
   },
+}
+
+function queryLog({ onQuery }: DatabaseOptions) {
+  return onQuery ? (event: LogEvent) => onQuery(event.query.sql) : undefined
 }
 
 export function sqlitePath({ url, dataDir }: DatabaseOptions): string {
@@ -45,12 +53,17 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
       idleTimeoutMillis: 30_000,
       types: pgTypes,
     })
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    // An idle connection that the server ends must not crash the process: the pool replaces it.
+    pool.on('error', (error) => options.onIdleError?.(error))
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLog(options) })
     return handle(db, 'postgres')
   }
   const path = sqlitePath(options)
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new NodeSqliteDatabase(path) }) })
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: new NodeSqliteDatabase(path) }),
+    log: queryLog(options),
+  })
   return handle(db, 'sqlite')
 }
 

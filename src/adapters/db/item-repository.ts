@@ -158,6 +158,27 @@ export class SqlItemRepository implements ItemRepository {
       .execute()
   }
 
+  async newestByOwners(ownerIds: readonly string[], limit: number): Promise<Item[]> {
+    // One query for every owner: number each owner's items newest first, keep the first `limit`.
+    const ranked = this.#db
+      .selectFrom('items')
+      .select([
+        ...COLUMNS,
+        sql<number>`row_number() over (partition by owner_id order by created_at desc, id desc)`.as('rank'),
+      ])
+      .where('owner_id', 'in', [...ownerIds])
+    const rows = await this.#db
+      .selectFrom(ranked.as('ranked'))
+      .select(COLUMNS)
+      .where('rank', '<=', limit)
+      .orderBy('owner_id')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute()
+    const tags = await this.#tagsOf(rows.map((r) => r.id))
+    return rows.map((row) => toItem(row, tags.get(row.id) ?? []))
+  }
+
   // One query for the tags of a whole page of items.
   async #tagsOf(ids: string[], db: Kysely<Database> = this.#db): Promise<Map<string, string[]>> {
     const tags = new Map<string, string[]>()

@@ -44,9 +44,16 @@ export interface RefreshTokensTable {
   revoked_at: string | null
 }
 
+export interface WatchesTable {
+  user_id: string
+  item_id: string
+  created_at: string
+}
+
 export interface Database {
   users: UsersTable
   items: ItemsTable
   item_tags: ItemTagsTable
   refresh_tokens: RefreshTokensTable
+  watches: WatchesTable
 }

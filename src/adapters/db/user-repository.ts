@@ -54,6 +54,15 @@ export class SqlUserRepository implements UserRepository {
     return row && toRecord(row)
   }
 
+  async findByIds(ids: readonly string[]): Promise<UserRecord[]> {
+    const rows = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute()
+    return rows.map(toRecord)
+  }
+
   async findByUsername(username: string): Promise<UserRecord | undefined> {
     const row = await this.#db
       .selectFrom('users')

@@ -192,6 +192,45 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
       return noBody(reply, 204)
     },
   )
+
+  const watchSchema = (summary: string, description: string) => ({
+    tags: ['items'],
+    summary,
+    description,
+    security: [{ OAuth2: [] }],
+    params: ItemParams,
+    response: { 204: { type: 'null', description: 'Done' }, ...problemResponses(401, 404, 422) },
+  })
+
+  app.put(
+    '/items/:id/watch',
+    {
+      onRequest: app.authenticate,
+      schema: watchSchema(
+        'Watch an item',
+        'Starts watching an item: when its price changes you get a `notification` event (GraphQL subscription `notifications`). Any signed-in user may watch any item; watching twice is the same as once.',
+      ),
+    },
+    async (request, reply) => {
+      await services.items.watch(request.actor, request.params.id)
+      return noBody(reply, 204)
+    },
+  )
+
+  app.delete(
+    '/items/:id/watch',
+    {
+      onRequest: app.authenticate,
+      schema: watchSchema(
+        'Stop watching an item',
+        'Stops watching an item. Stopping twice, or without watching, is fine.',
+      ),
+    },
+    async (request, reply) => {
+      await services.items.unwatch(request.actor, request.params.id)
+      return noBody(reply, 204)
+    },
+  )
 }
 
 export default itemsRoutes

@@ -1,0 +1,27 @@
+// The code-first schema builder: Pothos types are checked against the domain types at compile time, so
+// the schema and the code cannot drift.
+import SchemaBuilder from '@pothos/core'
+import type { Container } from '../../container.ts'
+import type { MaybeActor } from '../../domain/actor.ts'
+import type { Loaders } from './loaders.ts'
+
+export interface GraphQLContext {
+  actor: MaybeActor
+  services: Container
+  loaders: Loaders
+}
+
+interface SchemaConfig {
+  Context: GraphQLContext
+  DefaultFieldNullability: false
+  Scalars: {
+    /** USD cents inside; a decimal string with two places outside. */
+    Money: { Input: number; Output: number }
+    DateTime: { Input: string; Output: string }
+  }
+}
+
+/** The builder's type parameters, for helpers that take its refs. */
+export type Types = PothosSchemaTypes.ExtendDefaultTypes<SchemaConfig>
+
+export const builder = new SchemaBuilder<SchemaConfig>({ defaultFieldNullability: false })

@@ -1,0 +1,183 @@
+import type { ItemSort } from '../../../domain/items.ts'
+import { builder } from '../builder.ts'
+import { decodeItemCursor, itemPage } from './item-pages.ts'
+import { ItemConnection, ItemRef, UserRef } from './refs.ts'
+
+const ItemSortEnum = builder.enumType('ItemSort', {
+  values: {
+    NEWEST: { value: '-created_at' },
+    OLDEST: { value: 'created_at' },
+    PRICE_ASC: { value: 'price' },
+    PRICE_DESC: { value: '-price' },
+    NAME_ASC: { value: 'name' },
+    NAME_DESC: { value: '-name' },
+  } as const,
+})
+
+ItemRef.implement({
+  description: 'A catalog item. Anyone may read it; its owner or an admin may change it.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    price: t.field({
+      type: 'Money',
+      description: 'The price; `currency` other than USD arrives with the exchange-rate service',
+      args: { currency: t.arg.string({ defaultValue: 'USD' }) },
+      resolve: (item, { currency }) => {
+        if (currency !== 'USD') throw new BadCurrency(currency ?? '')
+        return item.priceCents
+      },
+    }),
+    description: t.string({ nullable: true, resolve: (item) => item.description }),
+    tags: t.exposeStringList('tags'),
+    version: t.exposeInt('version', {
+      description: 'Grows with every change; pass as ifVersion to update safely',
+    }),
+    owner: t.field({
+      type: UserRef,
+      nullable: true,
+      // Batched: all owners asked for at one level of the query load in one query.
+      resolve: (item, _args, ctx) => ctx.loaders.user.load(item.ownerId),
+    }),
+    createdAt: t.field({ type: 'DateTime', resolve: (item) => item.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (item) => item.updatedAt }),
+  }),
+})
+
+import { InvalidInputError } from '../../../domain/errors.ts'
+
+class BadCurrency extends InvalidInputError {
+  constructor(currency: string) {
+    super('/currency', `"${currency}" is not available yet: prices are in USD`)
+  }
+}
+
+const ItemsFilter = builder.inputType('ItemsFilter', {
+  fields: (t) => ({
+    q: t.string({ description: 'Text in the name or description (counts double, as in REST)' }),
+    minPrice: t.field({ type: 'Money' }),
+    maxPrice: t.field({ type: 'Money' }),
+    ownerId: t.id(),
+    tag: t.string(),
+  }),
+})
+
+const CreateItemInput = builder.inputType('CreateItemInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    price: t.field({ type: 'Money', required: true }),
+    description: t.string(),
+    tags: t.stringList(),
+  }),
+})
+
+const UpdateItemInput = builder.inputType('UpdateItemInput', {
+  fields: (t) => ({
+    name: t.string(),
+    price: t.field({ type: 'Money' }),
+    description: t.string(),
+    tags: t.stringList(),
+  }),
+})
+
+builder.queryFields((t) => ({
+  item: t.field({
+    type: ItemRef,
+    nullable: true,
+    description: 'An item by id; null when there is none',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      try {
+        return await ctx.services.items.get(String(id))
+      } catch (error) {
+        if ((error as { code?: string }).code === 'not-found') return null
+        throw error
+      }
+    },
+  }),
+  items: t.field({
+    type: ItemConnection,
+    description: 'The catalog, filtered and sorted',
+    args: {
+      first: t.arg.int({ required: true }),
+      after: t.arg.string(),
+      filter: t.arg({ type: ItemsFilter }),
+      sort: t.arg({ type: ItemSortEnum, defaultValue: '-created_at' }),
+    },
+    resolve: async (_root, { first, after, filter, sort }, ctx) => {
+      const order = (sort ?? '-created_at') as ItemSort
+      const page = await ctx.services.items.list({
+        limit: first,
+        sort: order,
+        ...(after ? { after: decodeItemCursor(after, order) } : {}),
+        ...(filter?.q != null && { q: filter.q }),
+        ...(filter?.tag != null && { tag: filter.tag }),
+        ...(filter?.ownerId != null && { ownerId: String(filter.ownerId) }),
+        ...(filter?.minPrice != null && { minPrice: filter.minPrice / 100 }),
+        ...(filter?.maxPrice != null && { maxPrice: filter.maxPrice / 100 }),
+      })
+      return itemPage(page.items, first, order, page.next !== undefined)
+    },
+  }),
+}))
+
+builder.mutationFields((t) => ({
+  createItem: t.field({
+    type: ItemRef,
+    description: 'Creates an item you own (scope items:write)',
+    args: { input: t.arg({ type: CreateItemInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      ctx.services.items.create(ctx.actor, {
+        name: input.name,
+        price: input.price / 100,
+        ...(input.description !== undefined && { description: input.description }),
+        ...(input.tags != null && { tags: input.tags }),
+      }),
+  }),
+  updateItem: t.field({
+    type: ItemRef,
+    description:
+      'Changes an item (owner or admin). With ifVersion, fails with PRECONDITION_FAILED if it changed meanwhile.',
+    args: {
+      id: t.arg.id({ required: true }),
+      input: t.arg({ type: UpdateItemInput, required: true }),
+      ifVersion: t.arg.int(),
+    },
+    resolve: (_root, { id, input, ifVersion }, ctx) =>
+      ctx.services.items.update(
+        ctx.actor,
+        String(id),
+        {
+          ...(input.name != null && { name: input.name }),
+          ...(input.price != null && { price: input.price / 100 }),
+          ...(input.description !== undefined && { description: input.description }),
+          ...(input.tags != null && { tags: input.tags }),
+        },
+        ifVersion == null ? undefined : [ifVersion],
+      ),
+  }),
+  watchItem: t.boolean({
+    description: 'Watch an item: its price changes arrive on the `notifications` subscription',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      await ctx.services.items.watch(ctx.actor, String(id))
+      return true
+    },
+  }),
+  unwatchItem: t.boolean({
+    description: 'Stop watching an item',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      await ctx.services.items.unwatch(ctx.actor, String(id))
+      return true
+    },
+  }),
+  deleteItem: t.id({
+    description: 'Deletes an item (owner or admin); returns its id',
+    args: { id: t.arg.id({ required: true }), ifVersion: t.arg.int() },
+    resolve: async (_root, { id, ifVersion }, ctx) => {
+      await ctx.services.items.delete(ctx.actor, String(id), ifVersion == null ? undefined : [ifVersion])
+      return String(id)
+    },
+  }),
+}))
