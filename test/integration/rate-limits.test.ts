@@ -202,3 +202,31 @@ describe('when disabled', () => {
     expect((await get(t, '/items')).headers.ratelimit).toBeUndefined()
   })
 })
+
+describe('GraphQL draws on the same buckets, by cost', () => {
+  const query = (first: number) => ({ query: `{ items(first: ${first}) { nodes { id } } }` })
+
+  it('charges an operation one unit per hundred nodes, and reports it', async () => {
+    const t = await appWith({ RATE_LIMIT_ANONYMOUS: '5' })
+    const res = await t.app.inject({ method: 'POST', url: '/graphql', remoteAddress: '192.0.2.60', payload: query(10) })
+    expect(res.headers.ratelimit).toMatch(/^"anonymous";r=4;/)
+    expect(res.json().extensions.cost).toEqual({ complexity: 11, charged: 1, remaining: 4 })
+    // 1 + 100 nodes: two units.
+    const big = await t.app.inject({ method: 'POST', url: '/graphql', remoteAddress: '192.0.2.60', payload: query(100) })
+    expect(big.json().extensions.cost).toMatchObject({ complexity: 101, charged: 2, remaining: 2 })
+    // REST and GraphQL share the bucket.
+    expect((await get(t, '/items', { ip: '192.0.2.60' })).headers.ratelimit).toMatch(/^"anonymous";r=1;/)
+  })
+
+  it('refuses an operation the bucket cannot pay for with RATE_LIMITED and HTTP 429, before it runs', async () => {
+    const t = await appWith({ RATE_LIMIT_ANONYMOUS: '1' })
+    await get(t, '/items', { ip: '192.0.2.61' })
+    const res = await t.app.inject({ method: 'POST', url: '/graphql', remoteAddress: '192.0.2.61', payload: query(5) })
+    expect(res.statusCode).toBe(429)
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
+    const body = res.json()
+    expect(body.data ?? null).toBeNull()
+    expect(body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED' })
+    expect(body.errors[0].message).toContain('Rate limit exceeded')
+  })
+})
