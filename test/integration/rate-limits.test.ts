@@ -208,11 +208,21 @@ describe('GraphQL draws on the same buckets, by cost', () => {
 
   it('charges an operation one unit per hundred nodes, and reports it', async () => {
     const t = await appWith({ RATE_LIMIT_ANONYMOUS: '5' })
-    const res = await t.app.inject({ method: 'POST', url: '/graphql', remoteAddress: '192.0.2.60', payload: query(10) })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      remoteAddress: '192.0.2.60',
+      payload: query(10),
+    })
     expect(res.headers.ratelimit).toMatch(/^"anonymous";r=4;/)
     expect(res.json().extensions.cost).toEqual({ complexity: 11, charged: 1, remaining: 4 })
     // 1 + 100 nodes: two units.
-    const big = await t.app.inject({ method: 'POST', url: '/graphql', remoteAddress: '192.0.2.60', payload: query(100) })
+    const big = await t.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      remoteAddress: '192.0.2.60',
+      payload: query(100),
+    })
     expect(big.json().extensions.cost).toMatchObject({ complexity: 101, charged: 2, remaining: 2 })
     // REST and GraphQL share the bucket.
     expect((await get(t, '/items', { ip: '192.0.2.60' })).headers.ratelimit).toMatch(/^"anonymous";r=1;/)
@@ -221,7 +231,12 @@ describe('GraphQL draws on the same buckets, by cost', () => {
   it('refuses an operation the bucket cannot pay for with RATE_LIMITED and HTTP 429, before it runs', async () => {
     const t = await appWith({ RATE_LIMIT_ANONYMOUS: '1' })
     await get(t, '/items', { ip: '192.0.2.61' })
-    const res = await t.app.inject({ method: 'POST', url: '/graphql', remoteAddress: '192.0.2.61', payload: query(5) })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      remoteAddress: '192.0.2.61',
+      payload: query(5),
+    })
     expect(res.statusCode).toBe(429)
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
     const body = res.json()
