@@ -1,9 +1,14 @@
 // Rate limits for REST: every request is charged to the caller's bucket before its route runs, and every
 // limited response says where the caller stands (draft-ietf-httpapi-ratelimit-headers). Routes choose a
 // cost or a stricter policy with `config.rateLimit`; operational routes are exempt.
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import { type PolicyChoice, RateLimitedError, type RateLimits } from '../domain/rate-limits.ts'
+import {
+  type PolicyChoice,
+  type RateDecision,
+  RateLimitedError,
+  type RateLimits,
+} from '../domain/rate-limits.ts'
 import { problemResponses } from '../transports/rest/problem.ts'
 
 declare module 'fastify' {
@@ -72,13 +77,19 @@ async function rateLimitPlugin(app: FastifyInstance, options: { limits: RateLimi
     const cost = typeof config?.cost === 'function' ? config.cost(request) : config?.cost
     const decision = await limits.charge({ actor: request.actor, ip: request.ip }, cost, config?.policy)
     if (!decision) return
-    const { policy } = decision
-    // While refused, the time that matters is when the next request is allowed.
-    const seconds = Math.ceil((decision.allowed ? decision.resetMs : decision.retryAfterMs) / 1000)
-    reply.header('ratelimit-policy', `"${policy.name}";q=${policy.limit};w=${policy.windowMs / 1000}`)
-    reply.header('ratelimit', `"${policy.name}";r=${decision.remaining};t=${seconds}`)
+    setRateLimitHeaders(reply, decision)
     if (!decision.allowed) throw new RateLimitedError(decision)
   })
+}
+
+/** `RateLimit-Policy` and `RateLimit` for a decision (and `Retry-After` when it refused). */
+export function setRateLimitHeaders(reply: FastifyReply, decision: RateDecision): void {
+  const { policy } = decision
+  // While refused, the time that matters is when the next request is allowed.
+  const seconds = Math.ceil((decision.allowed ? decision.resetMs : decision.retryAfterMs) / 1000)
+  reply.header('ratelimit-policy', `"${policy.name}";q=${policy.limit};w=${policy.windowMs / 1000}`)
+  reply.header('ratelimit', `"${policy.name}";r=${decision.remaining};t=${seconds}`)
+  if (!decision.allowed) reply.header('retry-after', String(Math.max(1, seconds)))
 }
 
 export default fp(rateLimitPlugin, { name: 'rate-limit', dependencies: ['auth'] })

@@ -11,6 +11,7 @@ import { Agent, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SettingsSchema } from '../../src/config.ts'
 import { createTestDatabase, type TestDatabase } from '../support/database.ts'
+import { freePort } from '../support/free-port.ts'
 
 const SERVER = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
 const HOST = '127.0.0.1'
@@ -23,17 +24,6 @@ interface Running {
   stderr: () => string
   /** Resolves once the process has exited and its output streams are drained. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  server.listen(0, HOST)
-  await once(server, 'listening')
-  const { port } = server.address() as net.AddressInfo
-  server.close()
-  await once(server, 'close')
-  return port
 }
 
 /** The test runner's environment without any of the server's settings, plus the given ones. */

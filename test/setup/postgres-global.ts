@@ -4,11 +4,11 @@
 import { execFile as execFileCallback, execFileSync } from 'node:child_process'
 import { constants } from 'node:fs'
 import { access, chmod, chown, mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import type { TestProject } from 'vitest/node'
+import { freePort } from '../support/free-port.ts'
 
 const execFile = promisify(execFileCallback)
 
@@ -48,19 +48,6 @@ async function findPostgresBin(): Promise<string> {
     'PostgreSQL server binaries not found: put initdb and pg_ctl on PATH or install them ' +
       '(Debian: apt-get install postgresql)',
   )
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => (port ? resolve(port) : reject(new Error('could not pick a free port'))))
-    })
-  })
 }
 
 /** pg_ctl hands `-o` to /bin/sh, so values inside it need shell quoting. */

@@ -1,7 +1,8 @@
 // A throwaway redis-server on a free loopback port: no persistence, stopped and restarted at will.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
+import { freePort } from './free-port.ts'
 
 export interface RedisServer {
   url: string
@@ -13,18 +14,6 @@ export interface RedisServer {
   /** Freezes the process (SIGSTOP): connections stay open, nothing answers, as in a hung server. */
   pause(): void
   resume(): void
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 // Resolves once the port accepts connections (bounded: 100 tries, 50 ms apart).

@@ -2,8 +2,8 @@
 // end-to-end tests that talk to it over HTTP; stop() sends SIGTERM and resolves with the exit code.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { freePort } from './free-port.ts'
 
 export interface ServerProcess {
   /** Origin of the running server, e.g. http://127.0.0.1:41234 (no trailing slash). */
@@ -27,19 +27,6 @@ export interface StartOptions {
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => (port ? resolve(port) : reject(new Error('could not pick a free port'))))
-    })
-  })
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -100,3 +87,5 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
   await stop()
   throw new Error(`server was not ready after ${tries} tries:\n${text}`)
 }
+
+export { freePort }

@@ -14,6 +14,7 @@ import type { Authenticator } from '../../auth/authenticator.ts'
 import type { Container } from '../../container.ts'
 import type { MaybeActor } from '../../domain/actor.ts'
 import { RateLimitedError } from '../../domain/rate-limits.ts'
+import { setRateLimitHeaders } from '../../plugins/rate-limit.ts'
 import type { GraphQLContext } from './builder.ts'
 import { formatError } from './errors.ts'
 import { measureDocument, type QueryLimits } from './limits.ts'
@@ -170,13 +171,9 @@ async function graphqlPlugin(app: FastifyInstance, options: GraphQLOptions) {
       )
       if (!decision) return
       ctx.cost.remaining = decision.remaining
-      const { policy } = decision
-      const seconds = Math.ceil((decision.allowed ? decision.resetMs : decision.retryAfterMs) / 1000)
-      ctx.reply.header('ratelimit-policy', `"${policy.name}";q=${policy.limit};w=${policy.windowMs / 1000}`)
-      ctx.reply.header('ratelimit', `"${policy.name}";r=${decision.remaining};t=${seconds}`)
+      setRateLimitHeaders(ctx.reply, decision)
       if (!decision.allowed) {
         const refused = new RateLimitedError(decision)
-        ctx.reply.header('retry-after', String(refused.retryAfterSeconds))
         throw new ErrorWithProps(
           refused.message,
           { code: 'RATE_LIMITED', retryAfter: refused.retryAfterSeconds },
