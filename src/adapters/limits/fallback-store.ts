@@ -1,6 +1,7 @@
 // The shared store with a safety net: when Redis errors or times out, each instance decides alone with an
 // in-memory store, granting its share of every policy (the limit divided by the expected instance count),
-// until Redis answers again. Requests are always decided; the outage shows in logs and readiness.
+// until Redis answers again. Requests are always decided; the outage shows in logs and readiness. After a
+// failure the primary rests for `retryAfterMs`, so that a hung Redis costs one timeout, not one per request.
 import type { LimitDecision, LimiterStore, LimitPolicy } from './limiter.ts'
 
 export interface FallbackLog {
@@ -14,7 +15,10 @@ export class FallbackLimiterStore implements LimiterStore {
   readonly #instances: number
   readonly #primaryUp: () => boolean
   readonly #log: FallbackLog
+  readonly #retryAfterMs: number
+  readonly #now: () => number
   #degraded = false
+  #restUntil = 0
 
   /** `primaryUp` says whether trying the primary is worth it (its connection is up). */
   constructor(options: {
@@ -23,12 +27,21 @@ export class FallbackLimiterStore implements LimiterStore {
     instances: number
     primaryUp: () => boolean
     log: FallbackLog
+    /** How long to leave the primary alone after it failed (default 1 s). */
+    retryAfterMs?: number
+    now?: () => number
   }) {
     this.#primary = options.primary
     this.#fallback = options.fallback
     this.#instances = options.instances
     this.#primaryUp = options.primaryUp
     this.#log = options.log
+    this.#retryAfterMs = options.retryAfterMs ?? 1000
+    this.#now = options.now ?? Date.now
+  }
+
+  #worthTrying(): boolean {
+    return this.#primaryUp() && this.#now() >= this.#restUntil
   }
 
   /** True while decisions are made per instance. */
@@ -46,7 +59,7 @@ export class FallbackLimiterStore implements LimiterStore {
 
   async reset(key: string): Promise<void> {
     await this.#fallback.reset(key)
-    if (this.#primaryUp()) await this.#primary.reset(key).catch(() => this.#fail(undefined))
+    if (this.#worthTrying()) await this.#primary.reset(key).catch((error) => this.#fail(error))
   }
 
   async close(): Promise<void> {
@@ -57,7 +70,7 @@ export class FallbackLimiterStore implements LimiterStore {
     run: (store: LimiterStore, policy: LimitPolicy) => Promise<LimitDecision>,
     policy: LimitPolicy,
   ): Promise<LimitDecision> {
-    if (this.#primaryUp()) {
+    if (this.#worthTrying()) {
       try {
         const decision = await run(this.#primary, policy)
         if (this.#degraded) {
@@ -78,6 +91,7 @@ export class FallbackLimiterStore implements LimiterStore {
   }
 
   #fail(error: unknown): void {
+    if (error !== undefined) this.#restUntil = this.#now() + this.#retryAfterMs
     if (this.#degraded) return
     this.#degraded = true
     this.#log.warn({ err: error }, 'rate limits: shared store unavailable; each instance limits alone')
