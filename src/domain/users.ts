@@ -100,6 +100,20 @@ export interface UserServiceDeps {
   now?: () => Date
 }
 
+// Field rules every transport's input meets (REST's schema repeats them for its OpenAPI document).
+function checkEmail(email: string): void {
+  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.includes('\u0000') || email.length > EMAIL.maxLength) {
+    throw new InvalidInputError('/email', 'is not an email address')
+  }
+}
+
+function checkFullName(fullName: string | null | undefined): void {
+  if (fullName == null) return
+  if (fullName.length < 1 || fullName.length > FULL_NAME.maxLength || fullName.includes('\u0000')) {
+    throw new InvalidInputError('/full_name', `must be 1 to ${FULL_NAME.maxLength} characters`)
+  }
+}
+
 function checkPassword(password: string, pointer: string): void {
   if (password.length < PASSWORD.minLength || password.length > PASSWORD.maxLength) {
     throw new InvalidInputError(
@@ -146,9 +160,8 @@ export class UserService {
       throw new InvalidInputError('/username', 'must be 3 to 32 of a-z, 0-9, "_", "." and "-"')
     }
     checkPassword(input.password, '/password')
-    if (!/^[^\s@]+@[^\s@]+$/.test(input.email) || input.email.length > EMAIL.maxLength) {
-      throw new InvalidInputError('/email', 'is not an email address')
-    }
+    checkEmail(input.email)
+    checkFullName(input.fullName)
     const now = this.#now().toISOString()
     const record: UserRecord = {
       id: uuidv7(),
@@ -205,8 +218,14 @@ export class UserService {
     if (!record || record.disabled)
       throw new UnauthenticatedError('This account no longer exists or is disabled.')
     const changes: UserChanges = {}
-    if (input.email !== undefined) changes.email = input.email.toLowerCase()
-    if (input.fullName !== undefined) changes.fullName = input.fullName
+    if (input.email !== undefined) {
+      checkEmail(input.email)
+      changes.email = input.email.toLowerCase()
+    }
+    if (input.fullName !== undefined) {
+      checkFullName(input.fullName)
+      changes.fullName = input.fullName
+    }
     if (input.password !== undefined) {
       checkPassword(input.password, '/password')
       if (input.currentPassword === undefined) {

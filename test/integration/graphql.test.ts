@@ -179,6 +179,18 @@ describe('mutations follow the domain rules', () => {
     expect(codes(await del(alice))).toEqual(['NOT_FOUND'])
   })
 
+  it('updateMe validates like REST (BAD_USER_INPUT naming the field), never a 500', async () => {
+    const long = await gql(
+      'mutation($n: String) { updateMe(input: { fullName: $n }) { name } }',
+      { n: 'x'.repeat(201) },
+      alice,
+    )
+    expect(codes(long)).toEqual(['BAD_USER_INPUT'])
+    expect(long.errors?.[0]?.extensions?.field).toBe('/full_name')
+    const email = await gql('mutation { updateMe(input: { email: "not an email" }) { name } }', {}, alice)
+    expect(email.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: '/email' })
+  })
+
   it('updateMe and updateUser keep REST’s rules', async () => {
     const me = await gql('mutation { updateMe(input: { fullName: "Alice L." }) { name } }', {}, alice)
     expect(me.data?.updateMe.name).toBe('Alice L.')
