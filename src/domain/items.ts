@@ -10,6 +10,7 @@ import { assertCanEditItem, requireScope } from './policy.ts'
 export const ITEM_NAME = { minLength: 1, maxLength: 200 } as const
 export const ITEM_DESCRIPTION = { maxLength: 5000 } as const
 export const ITEM_TAGS = { maxItems: 10, maxLength: 32, pattern: '^[^\\s,\\u0000]{1,32}$' } as const
+const TAG_RE = new RegExp(ITEM_TAGS.pattern)
 export const PAGE = { defaultLimit: 20, maxLimit: 100 } as const
 
 export interface Item {
@@ -123,9 +124,8 @@ function checkDescription(description: string | null | undefined): void {
 }
 
 function normaliseTags(tags: string[] | undefined): string[] {
-  const pattern = new RegExp(ITEM_TAGS.pattern)
   for (const [i, tag] of (tags ?? []).entries()) {
-    if (!pattern.test(tag))
+    if (!TAG_RE.test(tag))
       throw new InvalidInputError(`/tags/${i}`, 'must be 1 to 32 characters without spaces or commas')
   }
   const unique = [...new Set((tags ?? []).map((t) => t.toLowerCase()))]

@@ -6,6 +6,7 @@ import { normaliseId } from './ids.ts'
 import { assertCanManageUsers, isAdmin, requireActor } from './policy.ts'
 
 export const USERNAME = { minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_.-]{3,32}$' } as const
+const USERNAME_RE = new RegExp(USERNAME.pattern)
 export const PASSWORD = { minLength: 8, maxLength: 128 } as const
 export const FULL_NAME = { maxLength: 200 } as const
 export const EMAIL = { maxLength: 254 } as const
@@ -156,7 +157,7 @@ export class UserService {
   /** Creates an account with any role: for operators' tools, which act outside any signed-in session. */
   async create(input: SignUpInput, role: Role): Promise<User> {
     const username = input.username.toLowerCase()
-    if (!new RegExp(USERNAME.pattern).test(username)) {
+    if (!USERNAME_RE.test(username)) {
       throw new InvalidInputError('/username', 'must be 3 to 32 of a-z, 0-9, "_", "." and "-"')
     }
     checkPassword(input.password, '/password')
@@ -185,9 +186,7 @@ export class UserService {
   async authenticate(username: string, password: string): Promise<User | null> {
     const name = username.toLowerCase()
     // A name that cannot exist is not looked up, but costs the same hashing work as one that could.
-    const record = new RegExp(USERNAME.pattern).test(name)
-      ? await this.#users.findByUsername(name)
-      : undefined
+    const record = USERNAME_RE.test(name) ? await this.#users.findByUsername(name) : undefined
     if (!record) {
       this.#dummyHash ??= this.#hasher.hash('trestle-timing-equaliser')
       await this.#hasher.verify(await this.#dummyHash, password)

@@ -87,8 +87,8 @@ function handleError(
       reply.header('www-authenticate', challenge({ error: 'insufficient_scope', scope: error.scope }))
     }
     if (error instanceof RateLimitedError) {
+      // The rate-limit hook has set RateLimit and Retry-After with the decision.
       const { policy } = error.decision
-      reply.header('retry-after', String(error.retryAfterSeconds))
       return sendProblem(request, reply, status, error.message, {
         policy: { name: policy.name, limit: policy.limit, window: policy.windowMs / 1000 },
       } as Partial<ProblemBody>)

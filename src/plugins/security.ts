@@ -24,7 +24,16 @@ async function securityPlugin(app: FastifyInstance, options: { corsOrigins: stri
     origin: origins.includes('*') ? '*' : origins.length > 0 ? origins : false,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'if-match', 'if-none-match', 'x-request-id'],
-    exposedHeaders: ['etag', 'location', 'x-request-id', 'www-authenticate', 'retry-after'],
+    exposedHeaders: [
+      'etag',
+      'location',
+      'link',
+      'x-request-id',
+      'www-authenticate',
+      'retry-after',
+      'ratelimit',
+      'ratelimit-policy',
+    ],
     maxAge: 600,
   })
 }

@@ -115,6 +115,10 @@ describe('security headers and CORS', () => {
         headers: { origin: 'https://app.example.com' },
       })
       expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com')
+      // Browser clients may read the pagination, concurrency and rate-limit headers.
+      const exposed = String(allowed.headers['access-control-expose-headers'])
+      for (const h of ['etag', 'link', 'retry-after', 'ratelimit', 'ratelimit-policy'])
+        expect(exposed).toContain(h)
       const other = await cors.app.inject({
         url: '/health/live',
         headers: { origin: 'https://evil.example.com' },
