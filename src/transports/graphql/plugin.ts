@@ -25,6 +25,8 @@ export interface GraphQLOptions {
   services: Container
   authenticator: Authenticator
   limits: QueryLimits
+  /** Bytes a document may have; larger ones are refused before they are parsed. */
+  maxDocumentBytes: number
   graphiql: boolean
   introspection: boolean
   batching: boolean
@@ -69,8 +71,51 @@ function operationName(request: FastifyRequest): string | undefined {
   return body?.operationName ?? query?.operationName ?? undefined
 }
 
+// The variables as sent: an object in a POST body, JSON text in a GET query string.
+function variablesOf(request: FastifyRequest): Record<string, unknown> {
+  const body = request.body as { variables?: unknown } | undefined
+  const query = request.query as { variables?: unknown } | undefined
+  let variables = body?.variables ?? query?.variables
+  if (typeof variables === 'string') {
+    try {
+      variables = JSON.parse(variables)
+    } catch {
+      return {}
+    }
+  }
+  return typeof variables === 'object' && variables !== null ? (variables as Record<string, unknown>) : {}
+}
+
+// Tokens a document may have: more than any real query, few enough that parsing one is cheap.
+const MAX_TOKENS = 10_000
+
 async function graphqlPlugin(app: FastifyInstance, options: GraphQLOptions) {
-  const { services, limits } = options
+  const { services, limits, maxDocumentBytes } = options
+
+  // Refuses a document before parsing, validating or running it when it is too large or breaks a limit.
+  const refuseLarge = (source: string) => {
+    const bytes = Buffer.byteLength(source)
+    if (bytes > maxDocumentBytes) {
+      throw new ErrorWithProps(
+        `The document has ${bytes} bytes; the maximum is ${maxDocumentBytes}.`,
+        { code: 'DOCUMENT_TOO_LARGE' },
+        400,
+      )
+    }
+  }
+  const refuseAbusive = (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Record<string, unknown>,
+    operation: string | undefined,
+    validated = true,
+  ) => {
+    const measured = measureDocument(schema, document, variables, limits, operation)
+    // Before validation, a connection without `first` is left to validation's own words.
+    const [first] = validated ? measured.errors : measured.errors.filter((e) => e.code !== 'BAD_USER_INPUT')
+    if (first) throw new ErrorWithProps(first.message, { code: first.code }, 400)
+    return measured
+  }
 
   // GraphQL over HTTP: `extensions` may be null, like `variables`.
   app.addHook('onRoute', (route) => {
@@ -97,6 +142,7 @@ async function graphqlPlugin(app: FastifyInstance, options: GraphQLOptions) {
     // Compile a query to JavaScript once it has been run once (graphql-jit): 1.3x the throughput here
     // (npm run bench:graphql).
     jit: 1,
+    graphql: { parseOptions: { maxTokens: MAX_TOKENS } },
     validationRules: options.introspection ? [] : [NoSchemaIntrospectionCustomRule],
     context: (request: FastifyRequest, reply: FastifyReply): RequestContext => ({
       actor: request.actor,
@@ -143,26 +189,18 @@ async function graphqlPlugin(app: FastifyInstance, options: GraphQLOptions) {
     },
   })
 
-  // Limits and cost, before any resolver runs.
+  // Limits, before the document is validated (validation of a huge document is itself the attack), and
+  // again with cost before it runs: a cached document skips validation.
+  app.graphql.addHook('preParsing', async (_schema: GraphQLSchema, source: string) => refuseLarge(source))
+  app.graphql.addHook('preValidation', async (schema: GraphQLSchema, document: DocumentNode, context) => {
+    const request = (context as unknown as RequestContext).reply.request
+    refuseAbusive(schema, document, variablesOf(request), operationName(request), false)
+  })
   app.graphql.addHook(
     'preExecution',
     async (schema: GraphQLSchema, document: DocumentNode, context, variables) => {
       const ctx = context as unknown as RequestContext
-      const measured = measureDocument(
-        schema,
-        document,
-        variables ?? {},
-        limits,
-        operationName(ctx.reply.request),
-      )
-      if (measured.errors.length > 0) {
-        const [first] = measured.errors
-        throw new ErrorWithProps(
-          first?.message ?? 'Query refused',
-          { code: first?.code ?? 'BAD_USER_INPUT' },
-          400,
-        )
-      }
+      const measured = refuseAbusive(schema, document, variables ?? {}, operationName(ctx.reply.request))
       const charged = chargeOf(measured.cost)
       ctx.cost = { complexity: measured.cost, charged }
       const decision = await services.rateLimits.charge(
@@ -190,10 +228,11 @@ async function graphqlPlugin(app: FastifyInstance, options: GraphQLOptions) {
   })
 
   // Subscriptions obey the same document limits.
+  app.graphql.addHook('preSubscriptionParsing', async (_schema: GraphQLSchema, source: string) =>
+    refuseLarge(source),
+  )
   app.graphql.addHook('preSubscriptionExecution', async (schema: GraphQLSchema, document: DocumentNode) => {
-    const measured = measureDocument(schema, document, {}, limits, undefined)
-    if (measured.errors.length > 0)
-      throw new ErrorWithProps(measured.errors[0]?.message ?? 'Query refused', { code: 'BAD_USER_INPUT' })
+    refuseAbusive(schema, document, {}, undefined)
   })
 }
 
