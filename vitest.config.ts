@@ -20,15 +20,21 @@ export default defineConfig({
         test: {
           name: 'sqlite',
           include: ['test/**/*.test.ts'],
-          // Redis-only suites need the server that the postgres project starts.
-          exclude: ['test/redis/**'],
+          // Redis-only suites need the server that the postgres project starts; fault suites stop and hang
+          // PostgreSQL and Redis servers of their own.
+          exclude: ['test/redis/**', 'test/faults/**'],
           provide: { databaseKind: 'sqlite' },
         },
       },
       {
         test: {
           name: 'postgres',
-          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/redis/**/*.test.ts'],
+          include: [
+            'test/integration/**/*.test.ts',
+            'test/e2e/**/*.test.ts',
+            'test/redis/**/*.test.ts',
+            'test/faults/**/*.test.ts',
+          ],
           provide: { databaseKind: 'postgres' },
           globalSetup: ['test/setup/postgres-global.ts', 'test/setup/redis-global.ts'],
         },

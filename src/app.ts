@@ -81,6 +81,7 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
       settings.GRAPHIQL === 'auto' ? settings.NODE_ENV !== 'production' : settings.GRAPHIQL === 'true',
     introspection: settings.GRAPHQL_INTROSPECTION,
     batching: settings.GRAPHQL_BATCHING,
+    maxDocumentBytes: settings.GRAPHQL_MAX_DOCUMENT,
     limits: {
       maxDepth: settings.GRAPHQL_MAX_DEPTH,
       maxAliases: settings.GRAPHQL_MAX_ALIASES,

@@ -22,6 +22,18 @@ export const SettingsSchema = Type.Object({
     description: 'Empty: SQLite file in DATA_DIR. postgres://… selects PostgreSQL; sqlite:///path a file',
   }),
   DATABASE_POOL_SIZE: Type.Integer({ default: 10, minimum: 1, maximum: 500 }),
+  DATABASE_TIMEOUT: Type.Integer({
+    default: 5000,
+    minimum: 100,
+    maximum: 600_000,
+    description: 'Milliseconds a PostgreSQL statement may run before the request answers 503',
+  }),
+  DATABASE_CONNECT_TIMEOUT: Type.Integer({
+    default: 2000,
+    minimum: 100,
+    maximum: 60_000,
+    description: 'Milliseconds to wait for a PostgreSQL connection before the request answers 503',
+  }),
   REDIS_URL: Type.String({
     default: '',
     pattern: '^$|^rediss?://',
@@ -71,6 +83,11 @@ export const SettingsSchema = Type.Object({
   GRAPHQL_BATCHING: Type.Boolean({ default: false, description: 'Accept arrays of operations in one POST' }),
   GRAPHQL_MAX_DEPTH: Type.Integer({ default: 10, minimum: 1 }),
   GRAPHQL_MAX_ALIASES: Type.Integer({ default: 30, minimum: 0 }),
+  GRAPHQL_MAX_DOCUMENT: Type.Integer({
+    default: 32_768,
+    minimum: 1024,
+    description: 'Bytes a GraphQL document may have',
+  }),
   GRAPHQL_MAX_COST: Type.Integer({
     default: 10_000,
     minimum: 1,

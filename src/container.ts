@@ -14,7 +14,7 @@ import type { LimiterStore } from './adapters/limits/limiter.ts'
 import { MemoryLimiterStore } from './adapters/limits/memory-store.ts'
 import { RedisLimiterStore } from './adapters/limits/redis-store.ts'
 import { Argon2Hasher } from './adapters/password/argon2.ts'
-import { closeRedis, connectRedis, openRedis, type RedisLog } from './adapters/redis/client.ts'
+import { closeRedis, connectRedis, openRedis, pingRedis, type RedisLog } from './adapters/redis/client.ts'
 import { Authenticator } from './auth/authenticator.ts'
 import { TokenGrants } from './auth/grants.ts'
 import { type KeyRing, loadKeyRing } from './auth/keys.ts'
@@ -36,8 +36,8 @@ export interface Container {
   redis: Redis | undefined
   /** Domain events: in process, or across instances through Redis. */
   bus: EventBus
-  /** What readiness reports beyond the database. */
-  dependencies(): Record<string, 'ok' | 'down'>
+  /** What readiness reports beyond the database (bounded by REDIS_TIMEOUT). */
+  dependencies(): Promise<Record<string, 'ok' | 'down'>>
   users: UserService
   items: ItemService
   authenticator: Authenticator
@@ -82,8 +82,10 @@ export async function createContainer(
     url: settings.DATABASE_URL,
     dataDir: settings.DATA_DIR,
     poolSize: settings.DATABASE_POOL_SIZE,
+    connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT,
+    queryTimeoutMs: settings.DATABASE_TIMEOUT,
     ...(overrides.onQuery && { onQuery: overrides.onQuery }),
-    onIdleError: (error) => log.warn({ err: error }, 'database: an idle connection was closed'),
+    log,
   })
   const { limiter, redis } = overrides.limiter
     ? { limiter: overrides.limiter, redis: undefined }
@@ -148,8 +150,8 @@ export async function createContainer(
         windowSeconds: settings.RATE_LIMIT_WINDOW,
       }),
       redis,
-      dependencies: (): Record<string, 'ok' | 'down'> =>
-        redis ? { redis: redis.status === 'ready' ? 'ok' : 'down' } : {},
+      dependencies: async (): Promise<Record<string, 'ok' | 'down'>> =>
+        redis ? { redis: await pingRedis(redis) } : {},
       users,
       bus,
       items: new ItemService({

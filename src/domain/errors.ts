@@ -8,6 +8,7 @@ export type DomainErrorCode =
   | 'precondition-failed'
   | 'invalid-input'
   | 'rate-limited'
+  | 'unavailable'
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode
@@ -52,5 +53,18 @@ export class InvalidInputError extends DomainError {
   constructor(pointer: string, message: string) {
     super(message)
     this.pointer = pointer
+  }
+}
+
+/** A dependency (the database, a provider) cannot answer now: the caller may retry after a while. */
+export class UnavailableError extends DomainError {
+  readonly code = 'unavailable'
+  /** Which dependency failed, for logs; never shown to clients. */
+  readonly dependency: string
+  readonly retryAfterSeconds: number
+  constructor(dependency: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+    super('The service cannot answer now. Try again shortly.', { cause: options.cause })
+    this.dependency = dependency
+    this.retryAfterSeconds = options.retryAfterSeconds ?? 5
   }
 }

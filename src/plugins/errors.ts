@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import FindMyWay from 'find-my-way'
-import { DomainError, type DomainErrorCode, InvalidInputError } from '../domain/errors.ts'
+import { DomainError, type DomainErrorCode, InvalidInputError, UnavailableError } from '../domain/errors.ts'
 import { InsufficientScopeError } from '../domain/policy.ts'
 import { RateLimitedError } from '../domain/rate-limits.ts'
 import { PROBLEM_CONTENT_TYPE, type ProblemBody, problemType } from '../transports/rest/problem.ts'
@@ -17,6 +17,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   'precondition-failed': 412,
   'invalid-input': 422,
   'rate-limited': 429,
+  unavailable: 503,
 }
 
 type Location = 'body' | 'query' | 'path' | 'header'
@@ -93,6 +94,8 @@ function handleError(
         policy: { name: policy.name, limit: policy.limit, window: policy.windowMs / 1000 },
       } as Partial<ProblemBody>)
     }
+    // The adapter that saw the outage has logged it, once; the caller learns when to come back.
+    if (error instanceof UnavailableError) reply.header('retry-after', String(error.retryAfterSeconds))
     const extra =
       error instanceof InvalidInputError
         ? { errors: [{ in: 'body' as const, pointer: error.pointer, detail: error.message }] }

@@ -75,11 +75,24 @@ async function rateLimitPlugin(app: FastifyInstance, options: { limits: RateLimi
     const config = request.routeOptions.config.rateLimit
     if (config === false) return
     const cost = typeof config?.cost === 'function' ? config.cost(request) : config?.cost
-    const decision = await limits.charge({ actor: request.actor, ip: request.ip }, cost, config?.policy)
+    const caller = { actor: request.actor, ip: clientAddress(request) }
+    const decision = await limits.charge(caller, cost, config?.policy)
     if (!decision) return
     setRateLimitHeaders(reply, decision)
     if (!decision.allowed) throw new RateLimitedError(decision)
   })
+}
+
+/**
+ * The client's address. Once the client has hung up (while an earlier hook waited on the database, say) the
+ * socket no longer has one, and there is no one to answer: the request stops there, before anything runs.
+ */
+export function clientAddress(request: FastifyRequest): string {
+  const ip = request.ip as string | undefined
+  if (ip === undefined) {
+    throw Object.assign(new Error('The client closed the connection.'), { statusCode: 499 })
+  }
+  return ip
 }
 
 /** `RateLimit-Policy` and `RateLimit` for a decision (and `Retry-After` when it refused). */

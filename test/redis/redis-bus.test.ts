@@ -6,7 +6,7 @@ import type { DomainEvent } from '../../src/domain/events.ts'
 import { record } from '../support/events.ts'
 import { type RedisServer, startRedisServer } from '../support/redis-server.ts'
 
-const log = { error() {}, warn() {} }
+const log = { error() {}, warn() {}, info() {} }
 let server: RedisServer
 const connections: Redis[] = []
 const buses: RedisBus[] = []

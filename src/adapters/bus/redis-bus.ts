@@ -1,12 +1,15 @@
 // The event bus across instances: Redis pub/sub on one channel. Every instance publishes there and
 // delivers what it hears to its own listeners, so an event published on one instance reaches subscribers
 // on all. Delivery is at most once: while Redis is down, events are dropped (and that is logged once).
+// After a failed publish the bus rests like the limiter, so a hung Redis does not slow every write.
 import type { Redis } from 'ioredis'
 import type { DomainEvent, EventBus } from '../../domain/events.ts'
+import { RestAfterFailure } from '../redis/rest.ts'
 import { type BusLog, MemoryBus } from './memory-bus.ts'
 
 export interface RedisBusLog extends BusLog {
   warn(details: Record<string, unknown>, message: string): void
+  info(details: Record<string, unknown>, message: string): void
 }
 
 export class RedisBus implements EventBus {
@@ -15,6 +18,7 @@ export class RedisBus implements EventBus {
   readonly #channel: string
   readonly #local: MemoryBus
   readonly #log: RedisBusLog
+  readonly #rest = new RestAfterFailure()
   #dropping = false
 
   /** `publisher` is shared; a subscribing connection can do nothing else, so the bus opens its own. */
@@ -49,15 +53,24 @@ export class RedisBus implements EventBus {
 
   async publish(...events: DomainEvent[]): Promise<void> {
     for (const event of events) {
+      if (this.#rest.resting || this.#publisher.status !== 'ready') {
+        this.#drop(undefined)
+        continue
+      }
       try {
         await this.#publisher.publish(this.#channel, JSON.stringify(event))
+        if (this.#dropping) this.#log.info({}, 'event bus: Redis is back; events flow again')
         this.#dropping = false
       } catch (error) {
-        if (!this.#dropping)
-          this.#log.warn({ err: error }, 'event bus: Redis unavailable; events are dropped')
-        this.#dropping = true
+        this.#rest.failed()
+        this.#drop(error)
       }
     }
+  }
+
+  #drop(error: unknown): void {
+    if (!this.#dropping) this.#log.warn({ err: error }, 'event bus: Redis unavailable; events are dropped')
+    this.#dropping = true
   }
 
   subscribe(listener: (event: DomainEvent) => void): () => void {

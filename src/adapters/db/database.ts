@@ -1,8 +1,9 @@
 // Opens the configured database: a SQLite file by default, PostgreSQL when DATABASE_URL says so.
-import { mkdirSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely'
-import pg from 'pg'
+import { Outage, type OutageLog } from '../outage.ts'
+import { openPostgresPool } from './postgres.ts'
 import type { Database } from './schema.ts'
 import { NodeSqliteDatabase } from './sqlite.ts'
 
@@ -20,20 +21,17 @@ export interface DatabaseOptions {
   url: string
   dataDir: string
   poolSize: number
+  /** Milliseconds to wait for a connection (PostgreSQL), default 2000. */
+  connectTimeoutMs?: number
+  /** Milliseconds a statement may run (PostgreSQL), default 5000. */
+  queryTimeoutMs?: number
   /** Called with the SQL of every query run (tests count them). */
   onQuery?: (sql: string) => void
-  /** Told when an idle connection breaks (the server restarted, or ended it). */
-  onIdleError?: (error: Error) => void
+  /** Where an outage is reported, once when it starts and once when it ends. */
+  log?: OutageLog
 }
 
-// Timestamps come back as ISO-8601 UTC strings on both engines, as the domain uses them.
-const TIMESTAMPTZ_OID = 1184
-const pgTypes = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === TIMESTAMPTZ_OID) return (value: string) => new Date(value).toISOString()
-    return pg.types.getTypeParser(oid, format)
-  },
-}
+const silent: OutageLog = { info() {}, error() {} }
 
 function queryLog({ onQuery }: DatabaseOptions) {
   return onQuery ? (event: LogEvent) => onQuery(event.query.sql) : undefined
@@ -44,24 +42,30 @@ export function sqlitePath({ url, dataDir }: DatabaseOptions): string {
   return join(dataDir, 'trestle.sqlite')
 }
 
+// The database holds password hashes: its directory is the owner's alone, and so is the file (SQLite gives
+// its -wal and -shm files the main file's mode).
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  closeSync(openSync(path, 'a', 0o600))
+}
+
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
+  const outage = new Outage('database', options.log ?? silent)
   if (/^postgres(ql)?:\/\//.test(options.url)) {
-    const pool = new pg.Pool({
-      connectionString: options.url,
-      max: options.poolSize,
-      connectionTimeoutMillis: 5000,
-      idleTimeoutMillis: 30_000,
-      types: pgTypes,
+    const pool = openPostgresPool({
+      url: options.url,
+      poolSize: options.poolSize,
+      connectTimeoutMs: options.connectTimeoutMs ?? 2000,
+      queryTimeoutMs: options.queryTimeoutMs ?? 5000,
+      outage,
     })
-    // An idle connection that the server ends must not crash the process: the pool replaces it.
-    pool.on('error', (error) => options.onIdleError?.(error))
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLog(options) })
     return handle(db, 'postgres')
   }
   const path = sqlitePath(options)
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  if (path !== ':memory:') createPrivately(path)
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: new NodeSqliteDatabase(path) }),
+    dialect: new SqliteDialect({ database: new NodeSqliteDatabase(path, { outage }) }),
     log: queryLog(options),
   })
   return handle(db, 'sqlite')

@@ -1,10 +1,25 @@
 // A thin bridge from Node's built-in node:sqlite to Kysely's SqliteDialect, with a prepared-statement cache.
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite'
 import type { SqliteDatabase, SqliteStatement } from 'kysely'
+import { UnavailableError } from '../../domain/errors.ts'
+import type { Outage } from '../outage.ts'
 
 export interface SqliteOptions {
   /** How many prepared statements to keep; the query builder produces a small, fixed set of SQL texts. */
   statementCacheSize?: number
+  /** Told when the file cannot be used (locked past busy_timeout, full, unreadable) and when it can again. */
+  outage?: Outage
+}
+
+// Result codes that say the file cannot serve now rather than that the statement is wrong: BUSY, LOCKED,
+// READONLY, IOERR, FULL, CANTOPEN (the low byte of an extended code is its primary code).
+const UNAVAILABLE_CODES = new Set([5, 6, 8, 10, 13, 14])
+
+function classify(error: unknown, outage: Outage | undefined): unknown {
+  const code = (error as { errcode?: unknown }).errcode
+  if (typeof code !== 'number' || !UNAVAILABLE_CODES.has(code & 0xff)) return error
+  outage?.failed(error)
+  return new UnavailableError('database', { cause: error, retryAfterSeconds: 1 })
 }
 
 // node:sqlite binds numbers, strings, bigints, buffers and null; booleans become 0/1 as SQLite stores them.
@@ -15,18 +30,32 @@ function bindable(parameters: ReadonlyArray<unknown>): SQLInputValue[] {
 class CachedStatement implements SqliteStatement {
   readonly reader: boolean
   readonly #statement: StatementSync
+  readonly #outage: Outage | undefined
 
-  constructor(statement: StatementSync) {
+  constructor(statement: StatementSync, outage: Outage | undefined) {
     this.#statement = statement
+    this.#outage = outage
     this.reader = statement.columns().length > 0
   }
 
   all(parameters: ReadonlyArray<unknown>): unknown[] {
-    return this.#statement.all(...bindable(parameters))
+    try {
+      const rows = this.#statement.all(...bindable(parameters))
+      this.#outage?.succeeded()
+      return rows
+    } catch (error) {
+      throw classify(error, this.#outage)
+    }
   }
 
   run(parameters: ReadonlyArray<unknown>) {
-    return this.#statement.run(...bindable(parameters))
+    try {
+      const result = this.#statement.run(...bindable(parameters))
+      this.#outage?.succeeded()
+      return result
+    } catch (error) {
+      throw classify(error, this.#outage)
+    }
   }
 
   iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown> {
@@ -38,9 +67,11 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   readonly #db: DatabaseSync
   readonly #cache = new Map<string, CachedStatement>()
   readonly #cacheSize: number
+  readonly #outage: Outage | undefined
 
   constructor(path: string, options: SqliteOptions = {}) {
     this.#cacheSize = options.statementCacheSize ?? 200
+    this.#outage = options.outage
     this.#db = new DatabaseSync(path)
     // WAL lets readers run beside the writer; busy_timeout waits out another process's write lock.
     this.#db.exec('PRAGMA journal_mode = WAL')
@@ -57,7 +88,13 @@ export class NodeSqliteDatabase implements SqliteDatabase {
       this.#cache.set(sql, cached)
       return cached
     }
-    const statement = new CachedStatement(this.#db.prepare(sql))
+    let prepared: StatementSync
+    try {
+      prepared = this.#db.prepare(sql)
+    } catch (error) {
+      throw classify(error, this.#outage)
+    }
+    const statement = new CachedStatement(prepared, this.#outage)
     this.#cache.set(sql, statement)
     if (this.#cache.size > this.#cacheSize) {
       const oldest = this.#cache.keys().next().value

@@ -2,6 +2,7 @@
 // in-memory store, granting its share of every policy (the limit divided by the expected instance count),
 // until Redis answers again. Requests are always decided; the outage shows in logs and readiness. After a
 // failure the primary rests for `retryAfterMs`, so that a hung Redis costs one timeout, not one per request.
+import { RestAfterFailure } from '../redis/rest.ts'
 import type { LimitDecision, LimiterStore, LimitPolicy } from './limiter.ts'
 
 export interface FallbackLog {
@@ -15,10 +16,8 @@ export class FallbackLimiterStore implements LimiterStore {
   readonly #instances: number
   readonly #primaryUp: () => boolean
   readonly #log: FallbackLog
-  readonly #retryAfterMs: number
-  readonly #now: () => number
+  readonly #rest: RestAfterFailure
   #degraded = false
-  #restUntil = 0
 
   /** `primaryUp` says whether trying the primary is worth it (its connection is up). */
   constructor(options: {
@@ -36,12 +35,11 @@ export class FallbackLimiterStore implements LimiterStore {
     this.#instances = options.instances
     this.#primaryUp = options.primaryUp
     this.#log = options.log
-    this.#retryAfterMs = options.retryAfterMs ?? 1000
-    this.#now = options.now ?? Date.now
+    this.#rest = new RestAfterFailure(options.retryAfterMs, options.now)
   }
 
   #worthTrying(): boolean {
-    return this.#primaryUp() && this.#now() >= this.#restUntil
+    return this.#primaryUp() && !this.#rest.resting
   }
 
   /** True while decisions are made per instance. */
@@ -91,7 +89,7 @@ export class FallbackLimiterStore implements LimiterStore {
   }
 
   #fail(error: unknown): void {
-    if (error !== undefined) this.#restUntil = this.#now() + this.#retryAfterMs
+    if (error !== undefined) this.#rest.failed()
     if (this.#degraded) return
     this.#degraded = true
     this.#log.warn({ err: error }, 'rate limits: shared store unavailable; each instance limits alone')

@@ -61,3 +61,14 @@ export async function closeRedis(redis: Redis): Promise<void> {
     redis.disconnect()
   }
 }
+
+/** 'ok' when Redis answers a PING within the command timeout: a hung Redis still looks connected. */
+export async function pingRedis(redis: Redis): Promise<'ok' | 'down'> {
+  if (redis.status !== 'ready') return 'down'
+  try {
+    await redis.ping()
+    return 'ok'
+  } catch {
+    return 'down'
+  }
+}

@@ -2,7 +2,12 @@
 // bug and is masked as INTERNAL (logged in full, answered with nothing internal).
 import type { FastifyBaseLogger } from 'fastify'
 import { type ExecutionResult, GraphQLError } from 'graphql'
-import { DomainError, type DomainErrorCode, InvalidInputError } from '../../domain/errors.ts'
+import {
+  DomainError,
+  type DomainErrorCode,
+  InvalidInputError,
+  UnavailableError,
+} from '../../domain/errors.ts'
 import { RateLimitedError } from '../../domain/rate-limits.ts'
 
 const CODES: Record<DomainErrorCode, string> = {
@@ -13,6 +18,7 @@ const CODES: Record<DomainErrorCode, string> = {
   'precondition-failed': 'PRECONDITION_FAILED',
   'invalid-input': 'BAD_USER_INPUT',
   'rate-limited': 'RATE_LIMITED',
+  unavailable: 'SERVICE_UNAVAILABLE',
 }
 
 /** A client-side error found before execution (limits, validation). */
@@ -24,7 +30,8 @@ function extensionsOf(original: Error | undefined): Record<string, unknown> | un
   if (!(original instanceof DomainError)) return undefined
   const extensions: Record<string, unknown> = { code: CODES[original.code] }
   if (original instanceof InvalidInputError) extensions.field = original.pointer
-  if (original instanceof RateLimitedError) extensions.retryAfter = original.retryAfterSeconds
+  if (original instanceof RateLimitedError || original instanceof UnavailableError)
+    extensions.retryAfter = original.retryAfterSeconds
   return extensions
 }
 

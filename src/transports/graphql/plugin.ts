@@ -14,7 +14,7 @@ import type { Authenticator } from '../../auth/authenticator.ts'
 import type { Container } from '../../container.ts'
 import type { MaybeActor } from '../../domain/actor.ts'
 import { RateLimitedError } from '../../domain/rate-limits.ts'
-import { setRateLimitHeaders } from '../../plugins/rate-limit.ts'
+import { clientAddress, setRateLimitHeaders } from '../../plugins/rate-limit.ts'
 import type { GraphQLContext } from './builder.ts'
 import { formatError } from './errors.ts'
 import { measureDocument, type QueryLimits } from './limits.ts'
@@ -204,7 +204,7 @@ async function graphqlPlugin(app: FastifyInstance, options: GraphQLOptions) {
       const charged = chargeOf(measured.cost)
       ctx.cost = { complexity: measured.cost, charged }
       const decision = await services.rateLimits.charge(
-        { actor: ctx.actor, ip: ctx.reply.request.ip },
+        { actor: ctx.actor, ip: clientAddress(ctx.reply.request) },
         charged,
       )
       if (!decision) return

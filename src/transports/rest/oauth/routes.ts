@@ -7,6 +7,7 @@ import { Type } from 'typebox'
 import { LoginThrottledError, OAuthError, type Tokens } from '../../../auth/grants.ts'
 import type { Container } from '../../../container.ts'
 import { sendProblem } from '../../../plugins/errors.ts'
+import { clientAddress } from '../../../plugins/rate-limit.ts'
 import { problemResponses } from '../problem.ts'
 import { RevokeRequest, TokenError, TokenRequest, TokenResponse } from './schemas.ts'
 
@@ -80,7 +81,7 @@ const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         if (!username || !password) {
           throw new OAuthError('invalid_request', 'The password grant needs a username and a password.')
         }
-        tokens = await services.grants.password(username, password, scope, request.ip)
+        tokens = await services.grants.password(username, password, scope, clientAddress(request))
       } else if (grantType === 'refresh_token') {
         if (!fields.refresh_token) throw new OAuthError('invalid_request', 'refresh_token is missing.')
         tokens = await services.grants.refresh(fields.refresh_token, fields.scope, request.log)

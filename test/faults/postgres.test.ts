@@ -1,0 +1,220 @@
+// PostgreSQL failing under a running server process, on a cluster of this file's own: backends killed under
+// concurrent writes, the server stopped and started, the server hung (SIGSTOP). The process survives every
+// one, requests in flight answer 503 problems within the documented bound, readiness tells, nothing that
+// was acknowledged is lost, and the server serves again by itself when the database is back.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type PostgresServer, startPostgres } from '../support/postgres-server.ts'
+import { type ServerProcess, startServer } from '../support/server-process.ts'
+
+// With these, a request that needs the hung database answers within connect + query deadline (+1 s).
+const CONNECT_TIMEOUT = 500
+const QUERY_TIMEOUT = 1000
+const BOUND_MS = CONNECT_TIMEOUT + QUERY_TIMEOUT + 1000 + 1500
+
+let postgres: PostgresServer
+let server: ServerProcess
+let dataDir: string
+let auth: { authorization: string }
+
+async function call(method: string, path: string, body?: unknown, timeoutMs = 15_000) {
+  const started = performance.now()
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: {
+      ...(!path.startsWith('/health/') && auth),
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  })
+  const text = await res.text()
+  return { status: res.status, headers: res.headers, text, ms: performance.now() - started }
+}
+
+function expectUnavailable(res: Awaited<ReturnType<typeof call>>) {
+  expect(res.status).toBe(503)
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/)
+  expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
+  expect(JSON.parse(res.text).type).toMatch(/#unavailable$/)
+}
+
+// Polls until a write succeeds again (bounded: 100 tries, 100 ms apart).
+async function untilServing(): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const res = await call('POST', '/items/', { name: 'After', price: 1 })
+    if (res.status === 201) return
+    expect(res.status).toBe(503)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error('the server did not serve writes again')
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: postgres.url })
+  await client.connect()
+  try {
+    return await fn(client)
+  } finally {
+    await client.end()
+  }
+}
+
+/** Concurrent writers, each bounded by count, until `stop()`; every answer is kept. */
+function writers(count: number, perWriter = 300) {
+  let stopped = false
+  const answers: Awaited<ReturnType<typeof call>>[] = []
+  const created: string[] = []
+  const loops = Array.from({ length: count }, async (_, w) => {
+    for (let i = 0; i < perWriter && !stopped; i++) {
+      const res = await call('POST', '/items/', { name: `w${w}-${i}`, price: 1.5 }).catch((error: Error) => ({
+        status: 0,
+        headers: new Headers(),
+        text: String(error.cause ?? error),
+        ms: 0,
+      }))
+      answers.push(res)
+      if (res.status === 201) created.push(JSON.parse(res.text).id)
+    }
+  })
+  return {
+    answers,
+    created,
+    /** Resolves once `n` more answers have arrived (or the writers are done). */
+    async progress(n: number) {
+      const target = answers.length + n
+      for (let i = 0; i < 1000 && answers.length < target; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    },
+    async stop() {
+      stopped = true
+      await Promise.all(loops)
+    },
+  }
+}
+
+beforeAll(async () => {
+  postgres = await startPostgres()
+  dataDir = await mkdtemp(join(tmpdir(), 'trestle-faults-'))
+  server = await startServer({
+    dataDir,
+    databaseUrl: postgres.url,
+    env: {
+      DATABASE_CONNECT_TIMEOUT: String(CONNECT_TIMEOUT),
+      DATABASE_TIMEOUT: String(QUERY_TIMEOUT),
+      // Every request checks its account in the database, as after a cache expiry.
+      ACCOUNT_CACHE_TTL: '0',
+      LOG_LEVEL: 'info',
+    },
+  })
+  const user = { username: 'writer', email: 'writer@example.com', password: 'correct horse battery' }
+  expect((await call('POST', '/users', user)).status).toBe(201)
+  const token = await fetch(`${server.url}/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'password', username: user.username, password: user.password }),
+  })
+  const { access_token } = (await token.json()) as { access_token: string }
+  auth = { authorization: `Bearer ${access_token}` }
+}, 60_000)
+
+afterAll(async () => {
+  await server?.stop()
+  await postgres?.stop()
+  await rm(dataDir, { recursive: true, force: true })
+})
+
+async function storedCount(ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0
+  return admin(async (client) => {
+    const { rows } = await client.query('select count(*)::int as n from items where id = any($1)', [ids])
+    return rows[0].n as number
+  })
+}
+
+describe('PostgreSQL failing under load', () => {
+  it('survives its backends being terminated under 16 concurrent writers', async () => {
+    const load = writers(16)
+    try {
+      for (let round = 0; round < 3; round++) {
+        await load.progress(30)
+        await admin((client) =>
+          client.query(
+            'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+          ),
+        )
+      }
+      await load.progress(30)
+    } finally {
+      await load.stop()
+    }
+    expect(server.child.exitCode).toBeNull()
+    for (const res of load.answers) {
+      if (res.status !== 201) expectUnavailable(res)
+    }
+    expect(load.created.length).toBeGreaterThan(0)
+    await untilServing()
+    expect(await storedCount(load.created)).toBe(load.created.length)
+  }, 60_000)
+
+  it('answers 503 while the server is stopped, and serves again once it is started', async () => {
+    const load = writers(8)
+    try {
+      await load.progress(20)
+      await postgres.halt('fast')
+      await load.progress(20)
+      const ready = await call('GET', '/health/ready')
+      expect(ready.status, ready.text).toBe(503)
+      expect(JSON.parse(ready.text).checks.database).toBe('down')
+      expectUnavailable(await call('GET', '/items'))
+    } finally {
+      await postgres.start()
+      await load.stop()
+    }
+    expect(server.child.exitCode).toBeNull()
+    for (const res of load.answers) if (res.status !== 201) expectUnavailable(res)
+    await untilServing()
+    expect(await storedCount(load.created)).toBe(load.created.length)
+    expect((await call('GET', '/health/ready')).status).toBe(200)
+  }, 60_000)
+
+  it('answers 503 within the bound while the server hangs, and serves again once it thaws', async () => {
+    await postgres.pause()
+    try {
+      const answers = await Promise.all([
+        call('GET', '/items'),
+        call('POST', '/items/', { name: 'Stuck', price: 2 }),
+        call('GET', `/users/me`),
+      ])
+      for (const res of answers) {
+        expectUnavailable(res)
+        expect(res.ms).toBeLessThan(BOUND_MS)
+      }
+      const ready = await call('GET', '/health/ready')
+      expect(ready.status).toBe(503)
+      expect(ready.ms).toBeLessThan(BOUND_MS)
+    } finally {
+      await postgres.resume()
+    }
+    await untilServing()
+    expect(server.child.exitCode).toBeNull()
+  }, 60_000)
+
+  it('logs each outage once, not once per failed request', () => {
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg: string; level: number; status?: number })
+    const failed = lines.filter((l) => l.status === 503).length
+    const errors = lines.filter((l) => l.level >= 50)
+    expect(failed).toBeGreaterThan(10)
+    expect(errors.length).toBeGreaterThanOrEqual(1)
+    expect(errors.length).toBeLessThanOrEqual(3)
+    expect(errors.map((l) => l.msg)).toEqual(errors.map(() => 'database: unavailable'))
+    expect(server.output()).not.toMatch(/TypeError|Unhandled 'error' event/)
+  })
+})
