@@ -26,7 +26,7 @@ export const SettingsSchema = Type.Object({
     default: 5000,
     minimum: 100,
     maximum: 600_000,
-    description: 'Milliseconds a PostgreSQL statement may run before the request answers 503',
+    description: 'Milliseconds a statement may run (PostgreSQL) or wait for a lock (SQLite) before a 503',
   }),
   DATABASE_CONNECT_TIMEOUT: Type.Integer({
     default: 2000,

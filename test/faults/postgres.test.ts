@@ -170,6 +170,10 @@ describe('PostgreSQL failing under load', () => {
       expect(ready.status, ready.text).toBe(503)
       expect(JSON.parse(ready.text).checks.database).toBe('down')
       expectUnavailable(await call('GET', '/items'))
+      const graphql = await call('POST', '/graphql', { query: '{ items(first: 1) { nodes { id } } }' })
+      const [error] = JSON.parse(graphql.text).errors
+      expect(error.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retryAfter: 5 })
+      expect(error.message).not.toMatch(/database|postgres|ECONNREFUSED/i)
     } finally {
       await postgres.start()
       await load.stop()

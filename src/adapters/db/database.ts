@@ -23,7 +23,7 @@ export interface DatabaseOptions {
   poolSize: number
   /** Milliseconds to wait for a connection (PostgreSQL), default 2000. */
   connectTimeoutMs?: number
-  /** Milliseconds a statement may run (PostgreSQL), default 5000. */
+  /** Milliseconds a statement may run (PostgreSQL) or wait for a lock (SQLite), default 5000. */
   queryTimeoutMs?: number
   /** Called with the SQL of every query run (tests count them). */
   onQuery?: (sql: string) => void
@@ -65,7 +65,9 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   const path = sqlitePath(options)
   if (path !== ':memory:') createPrivately(path)
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: new NodeSqliteDatabase(path, { outage }) }),
+    dialect: new SqliteDialect({
+      database: new NodeSqliteDatabase(path, { outage, busyTimeoutMs: options.queryTimeoutMs }),
+    }),
     log: queryLog(options),
   })
   return handle(db, 'sqlite')

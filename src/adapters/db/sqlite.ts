@@ -7,6 +7,8 @@ import type { Outage } from '../outage.ts'
 export interface SqliteOptions {
   /** How many prepared statements to keep; the query builder produces a small, fixed set of SQL texts. */
   statementCacheSize?: number
+  /** Milliseconds a statement waits for another process's write lock before it fails (default 5000). */
+  busyTimeoutMs?: number
   /** Told when the file cannot be used (locked past busy_timeout, full, unreadable) and when it can again. */
   outage?: Outage
 }
@@ -77,7 +79,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     this.#db.exec('PRAGMA journal_mode = WAL')
     this.#db.exec('PRAGMA synchronous = NORMAL')
     this.#db.exec('PRAGMA foreign_keys = ON')
-    this.#db.exec('PRAGMA busy_timeout = 5000')
+    this.#db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`)
   }
 
   prepare(sql: string): SqliteStatement {
