@@ -109,6 +109,8 @@ function handleError(
     return sendProblem(request, reply, 422, detail, { errors })
   }
   const status = error.statusCode ?? 500
+  // No answer reaches a client that hung up, and Fastify logs no line for it: say here that it stopped.
+  if (status === 499) request.log.info({ url: request.url, status }, 'client closed the connection')
   if (status >= 400 && status < 500) return sendProblem(request, reply, status, error.message)
   // A 5xx is a bug: log everything, answer nothing that could leak internals.
   request.log.error({ err: error }, 'unhandled error')

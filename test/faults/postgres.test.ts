@@ -2,11 +2,16 @@
 // concurrent writes, the server stopped and started, the server hung (SIGSTOP). The process survives every
 // one, requests in flight answer 503 problems within the documented bound, readiness tells, nothing that
 // was acknowledged is lost, and the server serves again by itself when the database is back.
+import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../../src/app.ts'
+import { parseSettings } from '../../src/config.ts'
 import { type PostgresServer, startPostgres } from '../support/postgres-server.ts'
 import { type ServerProcess, startServer } from '../support/server-process.ts'
 
@@ -220,5 +225,63 @@ describe('PostgreSQL failing under load', () => {
     expect(errors.length).toBeLessThanOrEqual(3)
     expect(errors.map((l) => l.msg)).toEqual(errors.map(() => 'database: unavailable'))
     expect(server.output()).not.toMatch(/TypeError|Unhandled 'error' event/)
+  })
+})
+
+describe('a client that hangs up while its request waits on the database', () => {
+  it('stops the request there, without a 500, once the database answers', async () => {
+    const lines: { msg: string; url?: string; status?: number; level: number }[] = []
+    const logger = {
+      level: 'info',
+      stream: { write: (line: string) => lines.push(JSON.parse(line)) },
+    }
+    const settings = parseSettings({
+      DATA_DIR: dataDir,
+      DATABASE_URL: postgres.url,
+      RATE_LIMIT_ENABLED: 'true',
+      ACCOUNT_CACHE_TTL: '0',
+    })
+    const app = await buildApp(settings, { logger })
+    try {
+      const signUp = { username: 'carol', email: 'carol@example.com', password: 'correct horse battery' }
+      expect((await app.inject({ method: 'POST', url: '/users', payload: signUp })).statusCode).toBe(201)
+      const token = await app.inject({
+        method: 'POST',
+        url: '/token',
+        payload: new URLSearchParams({
+          username: 'carol',
+          password: signUp.password,
+          grant_type: 'password',
+        }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      })
+      await app.listen({ host: '127.0.0.1', port: 0 })
+      const { port } = app.server.address() as { port: number }
+      const arrived = once(app.server, 'request') as Promise<[IncomingMessage, ServerResponse]>
+      await postgres.pause()
+      try {
+        const socket = connect({ host: '127.0.0.1', port })
+        socket.write(
+          `GET /users/me HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token.json().access_token}\r\n\r\n`,
+        )
+        // The request is in the server, waiting for its account check: the client gives up.
+        const [request] = await arrived
+        const closed = once(request.socket, 'close')
+        socket.destroy()
+        await closed
+      } finally {
+        await postgres.resume()
+      }
+      // Bounded: the request finishes once its query is answered.
+      const me = () => lines.filter((l) => l.url === '/users/me' || l.level >= 50)
+      for (let i = 0; i < 100 && me().length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      expect(me().map(({ msg, status }) => ({ msg, status }))).toEqual([
+        { msg: 'client closed the connection', status: 499 },
+      ])
+    } finally {
+      await app.close()
+    }
   })
 })
