@@ -71,7 +71,7 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
   await app.register(rateLimit, { limits: services.rateLimits })
   app.addHook('onRequest', rejectInvalidToken)
   await app.register(requestId)
-  await app.register(security, { corsOrigins: settings.CORS_ORIGINS })
+  await app.register(security, { corsOrigins: settings.CORS_ORIGINS, publicUrl: settings.PUBLIC_URL })
   await app.register(docs, { version: pkg.version })
   await app.register(restRoutes, { services, settings })
   await app.register(graphql, {
