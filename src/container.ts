@@ -10,7 +10,6 @@ import { SqlRefreshTokenRepository } from './adapters/db/refresh-token-repositor
 import { SqlUserRepository } from './adapters/db/user-repository.ts'
 import { SqlWatchRepository } from './adapters/db/watch-repository.ts'
 import { FallbackLimiterStore, type FallbackLog } from './adapters/limits/fallback-store.ts'
-import type { LimiterStore } from './adapters/limits/limiter.ts'
 import { MemoryLimiterStore } from './adapters/limits/memory-store.ts'
 import { RedisLimiterStore } from './adapters/limits/redis-store.ts'
 import { Argon2Hasher } from './adapters/password/argon2.ts'
@@ -24,6 +23,7 @@ import { TokenService } from './auth/tokens.ts'
 import type { Settings } from './config.ts'
 import type { EventBus } from './domain/events.ts'
 import { ItemService } from './domain/items.ts'
+import type { LimiterStore } from './domain/limiter.ts'
 import { RateLimits } from './domain/rate-limits.ts'
 import { UserService } from './domain/users.ts'
 
@@ -48,6 +48,8 @@ export interface Container {
 export interface ContainerOverrides {
   /** A limiter store of the caller's (tests pass one with a clock they control). */
   limiter?: LimiterStore
+  /** The login throttle's clock (tests move it instead of sleeping). */
+  clock?: () => number
   /** Called with the SQL of every query (tests count queries with it). */
   onQuery?: (sql: string) => void
   /** Where adapters report outages; the app passes its logger. */
@@ -132,12 +134,16 @@ export async function createContainer(
       baseDelayMs: settings.LOGIN_LOCK_SECONDS * 1000,
       maxDelayMs: settings.LOGIN_LOCK_MAX_SECONDS * 1000,
     })
-    const throttle = new LoginThrottle(limiter, {
-      accountAndIp: lock(settings.LOGIN_MAX_FAILURES),
-      account: lock(settings.LOGIN_MAX_FAILURES_ACCOUNT),
-      ip: lock(settings.LOGIN_MAX_FAILURES_IP),
-      forgetMs: 15 * 60_000,
-    })
+    const throttle = new LoginThrottle(
+      limiter,
+      {
+        accountAndIp: lock(settings.LOGIN_MAX_FAILURES),
+        account: lock(settings.LOGIN_MAX_FAILURES_ACCOUNT),
+        ip: lock(settings.LOGIN_MAX_FAILURES_IP),
+        forgetMs: 15 * 60_000,
+      },
+      overrides.clock,
+    )
     return {
       database,
       keys,

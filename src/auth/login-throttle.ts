@@ -3,12 +3,13 @@
 // (one address trying many accounts). Past a rule's threshold, each further failure locks that scope for
 // twice as long as the last, up to a ceiling. Attempts refused during a lock count nothing, so a stranger
 // cannot extend a lock beyond one failure per lock period, and after the delay the right password works.
-import type { LimiterStore, LimitPolicy } from '../adapters/limits/limiter.ts'
+// The counts and blocks live in the limiter store (Redis when configured), on this throttle's clock.
+import type { LimiterStore } from '../domain/limiter.ts'
 
 export interface ThrottleRule {
-  /** Failures (each forgotten `forgetMs` after the last) before the first lock. */
+  /** Failures in a row (each within `forgetMs` of the last) before the first block. */
   threshold: number
-  /** The first lock; each further failure doubles it. */
+  /** The first block; each further failure doubles it. */
   baseDelayMs: number
   maxDelayMs: number
 }
@@ -17,7 +18,7 @@ export interface LoginThrottleRules {
   accountAndIp: ThrottleRule
   account: ThrottleRule
   ip: ThrottleRule
-  /** Quiet time after which one failure is forgotten. */
+  /** Quiet time after which the failures in a row are forgotten. */
   forgetMs: number
 }
 
@@ -28,24 +29,15 @@ export const DEFAULT_LOGIN_RULES: LoginThrottleRules = {
   forgetMs: 15 * 60_000,
 }
 
-// Far above any threshold: the counter's `remaining` tells how many failures are remembered.
-const COUNTER_CAPACITY = 10_000
-// A lock is a bucket of one unit whose refill time is the lock's length.
-const LOCK: LimitPolicy = { name: 'login-lock', limit: 1, windowMs: 1 }
-
 export class LoginThrottle {
   readonly #store: LimiterStore
   readonly #rules: LoginThrottleRules
-  readonly #counter: LimitPolicy
+  readonly #now: () => number
 
-  constructor(store: LimiterStore, rules: LoginThrottleRules = DEFAULT_LOGIN_RULES) {
+  constructor(store: LimiterStore, rules: LoginThrottleRules = DEFAULT_LOGIN_RULES, now = Date.now) {
     this.#store = store
     this.#rules = rules
-    this.#counter = {
-      name: 'login-failures',
-      limit: COUNTER_CAPACITY,
-      windowMs: COUNTER_CAPACITY * rules.forgetMs,
-    }
+    this.#now = now
   }
 
   #scopes(username: string, ip: string): [string, ThrottleRule][] {
@@ -59,21 +51,20 @@ export class LoginThrottle {
 
   /** Milliseconds to wait before another attempt, or 0 when one may be made now. */
   async waitMs(username: string, ip: string): Promise<number> {
-    const locks = await Promise.all(
-      this.#scopes(username, ip).map(([key]) => this.#store.peek(`${key}:lock`, LOCK)),
+    const ends = await Promise.all(
+      this.#scopes(username, ip).map(([key]) => this.#store.blockedUntil(`${key}:block`)),
     )
-    return Math.max(0, ...locks.map((d) => d.retryAfterMs))
+    return Math.max(0, ...ends.map((end) => end - this.#now()))
   }
 
   async failed(username: string, ip: string): Promise<void> {
+    const now = this.#now()
     await Promise.all(
       this.#scopes(username, ip).map(async ([key, rule]) => {
-        const counted = await this.#store.consume(`${key}:failures`, this.#counter)
-        const failures = COUNTER_CAPACITY - counted.remaining
+        const failures = await this.#store.countFailure(`${key}:failures`, now, this.#rules.forgetMs)
         if (failures < rule.threshold) return
         const delay = Math.min(rule.baseDelayMs * 2 ** (failures - rule.threshold), rule.maxDelayMs)
-        await this.#store.reset(`${key}:lock`)
-        await this.#store.consume(`${key}:lock`, { ...LOCK, windowMs: delay })
+        await this.#store.block(`${key}:block`, now, delay)
       }),
     )
   }
@@ -82,6 +73,6 @@ export class LoginThrottle {
   async succeeded(username: string, ip: string): Promise<void> {
     const [first] = this.#scopes(username, ip)
     if (!first) return
-    await Promise.all([this.#store.reset(`${first[0]}:failures`), this.#store.reset(`${first[0]}:lock`)])
+    await Promise.all([this.#store.reset(`${first[0]}:failures`), this.#store.reset(`${first[0]}:block`)])
   }
 }

@@ -1,8 +1,9 @@
 // Rate limits: one service that every transport draws on (a REST request, a GraphQL query by its cost, a
 // WebSocket message). Signed-in callers spend their own quota, anonymous callers their network's.
-import type { LimitDecision, LimiterStore, LimitPolicy } from '../adapters/limits/limiter.ts'
+
 import type { MaybeActor } from './actor.ts'
 import { DomainError } from './errors.ts'
+import type { LimitDecision, LimiterStore, LimitPolicy } from './limiter.ts'
 
 export interface RateLimitSettings {
   enabled: boolean

@@ -1,6 +1,5 @@
 // Brute-force protection at POST /token: failed sign-ins lock for a growing delay, the same for every name.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MemoryLimiterStore } from '../../src/adapters/limits/memory-store.ts'
 import { createTestApp, passwordGrant, type SignedUp, signUpAndIn, type TestApp } from '../support/app.ts'
 
 // The limiter's clock is ours: time passes when a test says so, never by sleeping.
@@ -16,7 +15,8 @@ beforeAll(async () => {
       LOGIN_MAX_FAILURES_IP: '50',
       LOGIN_LOCK_SECONDS: '10',
     },
-    { limiter: new MemoryLimiterStore(() => now) },
+    // The store is the project's own: in process on SQLite, Redis in the scaled-out project.
+    { clock: () => now },
   )
   alice = await signUpAndIn(t)
 })

@@ -3,6 +3,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { RedisLimiterStore } from '../../src/adapters/limits/redis-store.ts'
+import { failureCounterContract } from '../support/failure-counter.ts'
 
 let redis: Redis
 let store: RedisLimiterStore
@@ -44,13 +45,20 @@ describe('RedisLimiterStore', () => {
     expect((await store.consume('cost', policy, 1)).allowed).toBe(true)
   })
 
-  it('peeks without taking, and forgets a reset key', async () => {
-    await store.consume('peek', policy, 3)
-    expect((await store.peek('peek', policy)).remaining).toBe(2)
-    expect((await store.peek('peek', policy)).remaining).toBe(2)
-    await store.reset('peek')
-    expect((await store.peek('peek', policy)).remaining).toBe(5)
-    expect(await redis.exists(`${prefix}limit:peek`)).toBe(0)
+  it('forgets a reset key', async () => {
+    await store.consume('reset', policy, 3)
+    await store.reset('reset')
+    expect(await redis.exists(`${prefix}limit:reset`)).toBe(0)
+    expect((await store.consume('reset', policy, 5)).allowed).toBe(true)
+  })
+
+  it('keeps failure counts and blocks only as long as they matter', async () => {
+    const now = Date.now()
+    await store.countFailure('expiring', now, 60_000)
+    await store.block('blocked', now, 15_000)
+    expect(await redis.pttl(`${prefix}limit:expiring`)).toBeGreaterThan(59_000)
+    expect(await redis.pttl(`${prefix}limit:blocked`)).toBeGreaterThan(14_000)
+    expect(await redis.pttl(`${prefix}limit:blocked`)).toBeLessThanOrEqual(15_000)
   })
 
   it('is exact under concurrency: 200 simultaneous takes against 50 allow 50', async () => {
@@ -59,3 +67,5 @@ describe('RedisLimiterStore', () => {
     expect(decisions.filter((d) => d.allowed)).toHaveLength(50)
   })
 })
+
+failureCounterContract('RedisLimiterStore', () => store)

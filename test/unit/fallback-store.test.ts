@@ -1,8 +1,8 @@
 // The fallback between the shared limiter store and the in-process one.
 import { describe, expect, it } from 'vitest'
 import { FallbackLimiterStore } from '../../src/adapters/limits/fallback-store.ts'
-import type { LimitDecision, LimiterStore } from '../../src/adapters/limits/limiter.ts'
 import { MemoryLimiterStore } from '../../src/adapters/limits/memory-store.ts'
+import type { LimitDecision, LimiterStore } from '../../src/domain/limiter.ts'
 
 const policy = { name: 'p', limit: 10, windowMs: 60_000 }
 
@@ -16,8 +16,14 @@ function flakyPrimary() {
       if (state.down) throw new Error('timed out')
       return ok
     },
-    async peek() {
-      return ok
+    async countFailure() {
+      state.calls += 1
+      if (state.down) throw new Error('timed out')
+      return 1
+    },
+    async block() {},
+    async blockedUntil() {
+      return 0
     },
     async reset() {},
     async close() {},
@@ -46,6 +52,13 @@ function setup(instances = 2) {
 }
 
 describe('FallbackLimiterStore', () => {
+  it('counts login failures in process while the primary fails', async () => {
+    const { store } = setup()
+    expect(await store.countFailure('f', 1000, 60_000)).toBe(1)
+    expect(await store.countFailure('f', 2000, 60_000)).toBe(2)
+    expect(store.degraded).toBe(true)
+  })
+
   it('decides on the in-process store, at this instance’s share, when the primary fails', async () => {
     const { store } = setup(2)
     const decisions = []

@@ -2,8 +2,9 @@
 // in-memory store, granting its share of every policy (the limit divided by the expected instance count),
 // until Redis answers again. Requests are always decided; the outage shows in logs and readiness. After a
 // failure the primary rests for `retryAfterMs`, so that a hung Redis costs one timeout, not one per request.
+
+import type { LimitDecision, LimiterStore, LimitPolicy } from '../../domain/limiter.ts'
 import { RestAfterFailure } from '../redis/rest.ts'
-import type { LimitDecision, LimiterStore, LimitPolicy } from './limiter.ts'
 
 export interface FallbackLog {
   warn(details: Record<string, unknown>, message: string): void
@@ -47,12 +48,26 @@ export class FallbackLimiterStore implements LimiterStore {
     return this.#degraded
   }
 
-  consume(key: string, policy: LimitPolicy, cost = 1): Promise<LimitDecision> {
-    return this.#decide((store, p) => store.consume(key, p, cost), policy)
+  async consume(key: string, policy: LimitPolicy, cost = 1): Promise<LimitDecision> {
+    // Alone, an instance grants its share of the policy; clients still see the policy as published.
+    const share = { ...policy, limit: Math.max(1, Math.floor(policy.limit / this.#instances)) }
+    const decision = await this.#either(
+      (store) => store.consume(key, policy, cost),
+      (store) => store.consume(key, share, cost),
+    )
+    return { ...decision, limit: policy.limit }
   }
 
-  peek(key: string, policy: LimitPolicy): Promise<LimitDecision> {
-    return this.#decide((store, p) => store.peek(key, p), policy)
+  countFailure(key: string, now: number, forgetMs: number): Promise<number> {
+    return this.#either((store) => store.countFailure(key, now, forgetMs))
+  }
+
+  block(key: string, now: number, ms: number): Promise<void> {
+    return this.#either((store) => store.block(key, now, ms))
+  }
+
+  blockedUntil(key: string): Promise<number> {
+    return this.#either((store) => store.blockedUntil(key))
   }
 
   async reset(key: string): Promise<void> {
@@ -64,28 +79,26 @@ export class FallbackLimiterStore implements LimiterStore {
     await Promise.all([this.#primary.close(), this.#fallback.close()])
   }
 
-  async #decide(
-    run: (store: LimiterStore, policy: LimitPolicy) => Promise<LimitDecision>,
-    policy: LimitPolicy,
-  ): Promise<LimitDecision> {
+  // The primary when it answers, else the in-process store (`alone` says how to ask it).
+  async #either<T>(
+    run: (store: LimiterStore) => Promise<T>,
+    alone: (store: LimiterStore) => Promise<T> = run,
+  ): Promise<T> {
     if (this.#worthTrying()) {
       try {
-        const decision = await run(this.#primary, policy)
+        const result = await run(this.#primary)
         if (this.#degraded) {
           this.#degraded = false
           this.#log.info({}, 'rate limits: back on the shared store')
         }
-        return decision
+        return result
       } catch (error) {
         this.#fail(error)
       }
     } else {
       this.#fail(undefined)
     }
-    const share = { ...policy, limit: Math.max(1, Math.floor(policy.limit / this.#instances)) }
-    const decision = await run(this.#fallback, share)
-    // Clients see the policy as published; the remaining count is this instance's.
-    return { ...decision, limit: policy.limit }
+    return alone(this.#fallback)
   }
 
   #fail(error: unknown): void {
