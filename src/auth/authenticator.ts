@@ -1,6 +1,7 @@
 // Turns a bearer token into the acting user. The signature proves who the token was issued to; the account
 // itself decides what it may still do: a disabled or deleted account is refused, and the role and scopes are
 // today's, not those at sign-in. The account status is cached briefly, as checking it is a query.
+import { LRUCache } from 'lru-cache'
 import type { Actor } from '../domain/actor.ts'
 import { ROLE_SCOPES } from '../domain/policy.ts'
 import type { UserRecord } from '../domain/users.ts'
@@ -9,16 +10,15 @@ import { InvalidTokenError, type TokenService } from './tokens.ts'
 interface AccountStatus {
   role: UserRecord['role']
   active: boolean
-  until: number
 }
 
+// Accounts remembered: the most recently active ones, each for the TTL.
 const CACHE_LIMIT = 10_000
 
 export class Authenticator {
   readonly #tokens: TokenService
   readonly #findUser: (id: string) => Promise<UserRecord | undefined>
-  readonly #ttlMs: number
-  readonly #accounts = new Map<string, AccountStatus>()
+  readonly #accounts: LRUCache<string, AccountStatus> | undefined
 
   constructor(
     tokens: TokenService,
@@ -27,7 +27,7 @@ export class Authenticator {
   ) {
     this.#tokens = tokens
     this.#findUser = findUser
-    this.#ttlMs = ttlSeconds * 1000
+    this.#accounts = ttlSeconds > 0 ? new LRUCache({ max: CACHE_LIMIT, ttl: ttlSeconds * 1000 }) : undefined
   }
 
   /** The actor a bearer token speaks for; InvalidTokenError when the token or its account is no good. */
@@ -45,23 +45,15 @@ export class Authenticator {
 
   /** Drops what this instance knows of an account, after a change to it. */
   forget(userId: string): void {
-    this.#accounts.delete(userId)
+    this.#accounts?.delete(userId)
   }
 
   async #status(userId: string): Promise<AccountStatus> {
-    const now = Date.now()
-    const cached = this.#accounts.get(userId)
-    if (cached && cached.until > now) return cached
+    const cached = this.#accounts?.get(userId)
+    if (cached) return cached
     const user = await this.#findUser(userId)
-    const status: AccountStatus = {
-      role: user?.role ?? 'user',
-      active: user !== undefined && !user.disabled,
-      until: now + this.#ttlMs,
-    }
-    if (this.#ttlMs > 0) {
-      if (this.#accounts.size >= CACHE_LIMIT) this.#accounts.clear()
-      this.#accounts.set(userId, status)
-    }
+    const status: AccountStatus = { role: user?.role ?? 'user', active: user !== undefined && !user.disabled }
+    this.#accounts?.set(userId, status)
     return status
   }
 }

@@ -1,6 +1,7 @@
 // Access tokens: short-lived JWTs signed with the key ring, verified with a small cache of good tokens.
 import { randomUUID } from 'node:crypto'
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
+import { LRUCache } from 'lru-cache'
 import type { Actor, Role } from '../domain/actor.ts'
 import { ROLE_SCOPES, type Scope } from '../domain/policy.ts'
 import { ALGORITHM, type KeyRing } from './keys.ts'
@@ -23,18 +24,14 @@ export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError'
 }
 
-interface CachedClaims {
-  actor: Actor
-  expiresAt: number
-}
-
+// Tokens remembered as verified: the most recently used, each until it expires.
 const CACHE_LIMIT = 10_000
 
 export class TokenService {
   readonly #keys: KeyRing
   readonly #settings: TokenSettings
   // Signature checks dominate an authenticated request; a token proven good stays good until it expires.
-  readonly #verified = new Map<string, CachedClaims>()
+  readonly #verified = new LRUCache<string, Actor>({ max: CACHE_LIMIT })
 
   constructor(keys: KeyRing, settings: TokenSettings) {
     this.#keys = keys
@@ -57,10 +54,8 @@ export class TokenService {
 
   /** The actor a token speaks for; throws InvalidTokenError for any token this server would not accept. */
   async verify(token: string): Promise<Actor> {
-    const now = Date.now()
     const cached = this.#verified.get(token)
-    if (cached && cached.expiresAt > now) return cached.actor
-    if (cached) this.#verified.delete(token)
+    if (cached) return cached
 
     let payload: Awaited<ReturnType<typeof jwtVerify>>['payload']
     try {
@@ -85,11 +80,8 @@ export class TokenService {
       throw error
     }
     const actor = actorFromClaims(payload)
-    if (this.#verified.size >= CACHE_LIMIT) {
-      const oldest = this.#verified.keys().next().value
-      if (oldest !== undefined) this.#verified.delete(oldest)
-    }
-    this.#verified.set(token, { actor, expiresAt: (payload.exp ?? 0) * 1000 })
+    const ttl = (payload.exp ?? 0) * 1000 - Date.now()
+    if (ttl > 0) this.#verified.set(token, actor, { ttl })
     return actor
   }
 }

@@ -1,6 +1,7 @@
 // A thin bridge from Node's built-in node:sqlite to Kysely's SqliteDialect, with a prepared-statement cache.
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite'
 import type { SqliteDatabase, SqliteStatement } from 'kysely'
+import { LRUCache } from 'lru-cache'
 import { UnavailableError } from '../../domain/errors.ts'
 import type { Outage } from '../outage.ts'
 
@@ -67,12 +68,11 @@ class CachedStatement implements SqliteStatement {
 
 export class NodeSqliteDatabase implements SqliteDatabase {
   readonly #db: DatabaseSync
-  readonly #cache = new Map<string, CachedStatement>()
-  readonly #cacheSize: number
+  readonly #cache: LRUCache<string, CachedStatement>
   readonly #outage: Outage | undefined
 
   constructor(path: string, options: SqliteOptions = {}) {
-    this.#cacheSize = options.statementCacheSize ?? 200
+    this.#cache = new LRUCache({ max: options.statementCacheSize ?? 200 })
     this.#outage = options.outage
     this.#db = new DatabaseSync(path)
     // WAL lets readers run beside the writer; busy_timeout waits out another process's write lock.
@@ -84,12 +84,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
 
   prepare(sql: string): SqliteStatement {
     const cached = this.#cache.get(sql)
-    if (cached) {
-      // Re-insert to keep the map in least-recently-used order.
-      this.#cache.delete(sql)
-      this.#cache.set(sql, cached)
-      return cached
-    }
+    if (cached) return cached
     let prepared: StatementSync
     try {
       prepared = this.#db.prepare(sql)
@@ -98,15 +93,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     }
     const statement = new CachedStatement(prepared, this.#outage)
     this.#cache.set(sql, statement)
-    if (this.#cache.size > this.#cacheSize) {
-      const oldest = this.#cache.keys().next().value
-      if (oldest !== undefined) this.#cache.delete(oldest)
-    }
     return statement
-  }
-
-  get cachedStatements(): number {
-    return this.#cache.size
   }
 
   close(): void {
