@@ -35,6 +35,8 @@ export default defineConfig({
             'test/redis/**/*.test.ts',
             'test/faults/**/*.test.ts',
           ],
+          // The pages in a browser do not depend on the database: the sqlite project covers them.
+          exclude: ['test/e2e/browser.test.ts'],
           provide: { databaseKind: 'postgres' },
           globalSetup: ['test/setup/postgres-global.ts', 'test/setup/redis-global.ts'],
         },
