@@ -1,8 +1,9 @@
 // Subscriptions end to end: a running server, the graphql-ws client, REST writes on the other side.
 // In the scaled-out project the server publishes through Redis.
 import { randomUUID } from 'node:crypto'
-import type { Client } from 'graphql-ws'
+import { type Client, createClient } from 'graphql-ws'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import WebSocket from 'ws'
 import { createTestDatabase, type TestDatabase } from '../support/database.ts'
 import { type Subscription, subscribe, wsClient } from '../support/graphql-ws.ts'
 import { type ServerProcess, startServer } from '../support/server-process.ts'
@@ -145,5 +146,23 @@ describe('GraphQL subscriptions over graphql-transport-ws', () => {
     const sub = subscribe(client(), 'subscription { notifications { kind } }')
     const message = await sub.next()
     expect(message.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED')
+  })
+
+  it('closes a connection whose token is refused with 4403 Forbidden, as graphql-transport-ws says', async () => {
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+      const c = createClient({
+        url: `${server.url.replace(/^http/, 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: 'Bearer not-a-token' },
+        retryAttempts: 0,
+        on: { closed: (event) => resolve(event as { code: number; reason: string }) },
+      })
+      clients.push(c)
+      c.subscribe(
+        { query: 'subscription { notifications { kind } }' },
+        { next() {}, error() {}, complete() {} },
+      )
+    })
+    expect(await closed).toMatchObject({ code: 4403, reason: 'Forbidden' })
   })
 })

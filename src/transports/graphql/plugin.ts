@@ -93,6 +93,20 @@ const MAX_TOKENS = 10_000
 async function graphqlPlugin(app: FastifyInstance, options: GraphQLOptions) {
   const { services, limits, maxDocumentBytes } = options
 
+  // Subscribers sign in with `{ "authorization": "Bearer <token>" }` in connection_init: the actor, null for
+  // anonymous, false when the token is refused.
+  const signIn = async (payload: Record<string, unknown> | undefined): Promise<MaybeActor | false> => {
+    const header = (payload?.authorization ?? payload?.Authorization) as string | undefined
+    if (!header) return null
+    const token = /^Bearer +(\S+)$/i.exec(header)?.[1]
+    if (!token) return false
+    try {
+      return await options.authenticator.authenticate(token)
+    } catch {
+      return false
+    }
+  }
+
   // Refuses a document before parsing, validating or running it when it is too large or breaks a limit.
   const refuseLarge = (source: string) => {
     const bytes = Buffer.byteLength(source)
@@ -175,17 +189,15 @@ async function graphqlPlugin(app: FastifyInstance, options: GraphQLOptions) {
       return formatted
     },
     subscription: {
-      // Subscribers sign in with `{ "authorization": "Bearer <token>" }` in connection_init.
-      onConnect: async ({ payload }) => {
-        const header = (payload?.authorization ?? payload?.Authorization) as string | undefined
-        if (!header) return { actor: null }
-        const token = /^Bearer +(\S+)$/i.exec(header)?.[1]
-        if (!token) return false
-        try {
-          return { actor: await options.authenticator.authenticate(token) }
-        } catch {
-          return false
-        }
+      // mercurius calls this with the connection as `this`. A refused graphql-transport-ws client is closed
+      // with 4403 Forbidden, as that protocol says; mercurius would send a legacy connection_error instead.
+      async onConnect(this: unknown, { payload }) {
+        const actor = await signIn(payload)
+        if (actor !== false) return { actor }
+        const socket = (this as { socket?: { protocol: string; close(code: number, reason: string): void } })
+          .socket
+        if (socket?.protocol === 'graphql-transport-ws') socket.close(4403, 'Forbidden')
+        return false
       },
       context: () => ({ actor: null as MaybeActor, services, loaders: createLoaders(services) }),
     },
