@@ -114,13 +114,31 @@ describe('POST /token errors (RFC 6749 §5.2)', () => {
     const res = await passwordGrant(t, { username: alice.username })
     expect(res.statusCode).toBe(400)
     expect(res.json().error).toBe('invalid_request')
-    const noGrant = await t.app.inject({
+    const nothing = await t.app.inject({
       method: 'POST',
       url: '/token',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: 'username=a&password=b',
+      payload: 'scope=items:read',
     })
-    expect(noGrant.json().error).toBe('invalid_request')
+    expect(nothing.json()).toMatchObject({
+      error: 'invalid_request',
+      error_description: 'grant_type is missing.',
+    })
+  })
+
+  it('takes a username and a password without grant_type as the password grant, as the original system did', async () => {
+    const form = (fields: Record<string, string>) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams(fields).toString(),
+      })
+    const ok = await form({ username: alice.username, password: alice.password })
+    expect(ok.statusCode).toBe(200)
+    expect(ok.json()).toMatchObject({ token_type: 'bearer', access_token: expect.any(String) })
+    const wrong = await form({ username: alice.username, password: 'wrong password' })
+    expect(wrong.json().error).toBe('invalid_grant')
   })
 
   it('answers invalid_request for a JSON body: the endpoint takes forms', async () => {

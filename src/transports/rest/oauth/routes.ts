@@ -61,7 +61,7 @@ const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         tags: ['auth'],
         summary: 'Get tokens',
         description:
-          'The OAuth2 token endpoint (RFC 6749), form-encoded. `grant_type=password` exchanges a username and password for an access token and a refresh token; `grant_type=refresh_token` exchanges a refresh token for new ones (the old refresh token stops working; presenting it again revokes every token of that sign-in). `scope` narrows what the tokens may do. Errors use the RFC 6749 §5.2 shape; a wrong password and an unknown user give the same answer. Repeated failed sign-ins are refused for a growing delay (429).',
+          "The OAuth2 token endpoint (RFC 6749), form-encoded. `grant_type=password` exchanges a username and password for an access token and a refresh token (a form with a username and a password and no `grant_type`, as clients of FastAPI's `OAuth2PasswordRequestForm` send, is taken as the password grant); `grant_type=refresh_token` exchanges a refresh token for new ones (the old refresh token stops working; presenting it again revokes every token of that sign-in). `scope` narrows what the tokens may do. Errors use the RFC 6749 §5.2 shape; a wrong password and an unknown user give the same answer. Repeated failed sign-ins are refused for a growing delay (429).",
         consumes: [FORM],
         body: TokenRequest,
         response: {
@@ -73,7 +73,11 @@ const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
     },
     async (request, reply) => {
       const fields = form(request)
-      const grantType = fields.grant_type
+      // Clients of the original system (FastAPI's OAuth2PasswordRequestForm) send a username and a password
+      // without grant_type: that is the password grant. Anything else without grant_type is refused.
+      const grantType =
+        fields.grant_type ??
+        (fields.username !== undefined || fields.password !== undefined ? 'password' : '')
       if (!grantType) throw new OAuthError('invalid_request', 'grant_type is missing.')
       let tokens: Tokens
       if (grantType === 'password') {

@@ -4,7 +4,13 @@ import { SCOPES } from '../../../domain/policy.ts'
 
 export const TokenRequest = Type.Object(
   {
-    grant_type: Type.String({ description: '`password` or `refresh_token`', examples: ['password'] }),
+    grant_type: Type.Optional(
+      Type.String({
+        description:
+          '`password` or `refresh_token`; without it, a username and a password are the password grant',
+        examples: ['password'],
+      }),
+    ),
     username: Type.Optional(Type.String({ description: 'password grant', examples: ['alice'] })),
     password: Type.Optional(
       Type.String({ description: 'password grant', examples: ['correct horse battery'] }),
