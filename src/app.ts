@@ -6,6 +6,7 @@ import pkg from '../package.json' with { type: 'json' }
 import { type Settings, trustedProxies } from './config.ts'
 import { type Container, createContainer } from './container.ts'
 import auth, { rejectInvalidToken } from './plugins/auth.ts'
+import closing from './plugins/closing.ts'
 import docs from './plugins/docs.ts'
 import errors from './plugins/errors.ts'
 import rateLimit from './plugins/rate-limit.ts'
@@ -58,6 +59,8 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
     trustProxy: trustedProxies(settings).length > 0 ? trustedProxies(settings) : false,
     // On close: finish in-flight requests, drop idle keep-alive connections.
     forceCloseConnections: 'idle',
+    // Requests that arrive while closing get a problem body from src/plugins/closing.ts instead.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const services = options.services ?? (await createContainer(settings, { log: app.log }))
@@ -67,6 +70,7 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
   // JSON is the only body every route takes; /token adds forms for itself. Anything else is 415.
   app.removeContentTypeParser('text/plain')
   await app.register(errors)
+  await app.register(closing)
   await app.register(auth, { authenticator: services.authenticator })
   await app.register(rateLimit, { limits: services.rateLimits })
   app.addHook('onRequest', rejectInvalidToken)
