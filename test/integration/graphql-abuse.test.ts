@@ -91,3 +91,12 @@ describe('introspection', () => {
     }
   })
 })
+
+describe('subscriptions over HTTP', () => {
+  it('are refused as a client error that names the WebSocket, not run into an internal error', async () => {
+    const { res, body } = await gql('subscription { itemEvents { type } }')
+    expect(res.statusCode).toBe(200)
+    expect(codes(body)).toEqual(['BAD_REQUEST'])
+    expect(body.errors[0].message).toMatch(/WebSocket/)
+  })
+})

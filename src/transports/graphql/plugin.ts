@@ -7,6 +7,7 @@ import {
   type ExecutionResult,
   GraphQLError,
   type GraphQLSchema,
+  getOperationAST,
   NoSchemaIntrospectionCustomRule,
 } from 'graphql'
 import mercurius from 'mercurius'
@@ -214,7 +215,15 @@ async function graphqlPlugin(app: FastifyInstance, options: GraphQLOptions) {
     'preExecution',
     async (schema: GraphQLSchema, document: DocumentNode, context, variables) => {
       const ctx = context as unknown as RequestContext
-      const measured = refuseAbusive(schema, document, variables ?? {}, operationName(ctx.reply.request))
+      const operation = operationName(ctx.reply.request)
+      if (getOperationAST(document, operation)?.operation === 'subscription') {
+        throw new ErrorWithProps(
+          'Subscriptions are served over WebSocket at /graphql (graphql-transport-ws), not over HTTP.',
+          { code: 'BAD_REQUEST' },
+          400,
+        )
+      }
+      const measured = refuseAbusive(schema, document, variables ?? {}, operation)
       const charged = chargeOf(measured.cost)
       ctx.cost = { complexity: measured.cost, charged }
       const decision = await services.rateLimits.charge(
