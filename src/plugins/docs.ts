@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { SCOPES } from '../domain/policy.ts'
-import { PROBLEM_TYPE_BASE, PROBLEM_TYPES } from '../transports/rest/problem.ts'
+import { PROBLEM_TYPE_BASE, PROBLEM_TYPES } from './problem.ts'
 
 const DESCRIPTION = `Trestle serves accounts and their catalog items.
 

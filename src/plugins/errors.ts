@@ -6,8 +6,8 @@ import FindMyWay from 'find-my-way'
 import { DomainError, type DomainErrorCode, InvalidInputError, UnavailableError } from '../domain/errors.ts'
 import { InsufficientScopeError } from '../domain/policy.ts'
 import { RateLimitedError } from '../domain/rate-limits.ts'
-import { PROBLEM_CONTENT_TYPE, type ProblemBody, problemType } from '../transports/rest/problem.ts'
 import { challenge } from './auth.ts'
+import { PROBLEM_CONTENT_TYPE, type ProblemBody, problemType } from './problem.ts'
 
 const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   unauthenticated: 401,

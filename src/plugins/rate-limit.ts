@@ -9,7 +9,7 @@ import {
   RateLimitedError,
   type RateLimits,
 } from '../domain/rate-limits.ts'
-import { problemResponses } from '../transports/rest/problem.ts'
+import { problemResponses } from './problem.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {

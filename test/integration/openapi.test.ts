@@ -5,7 +5,7 @@ import { Validator } from '@seriousme/openapi-schema-validator'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 import { afterAll, describe, expect, it } from 'vitest'
-import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE } from '../../src/transports/rest/problem.ts'
+import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE } from '../../src/plugins/problem.ts'
 import { createTestApp } from '../support/app.ts'
 
 interface MediaType {

@@ -1,7 +1,7 @@
 // Item pages as connections, with the same opaque cursors as REST.
 import type { Item, ItemSort } from '../../../domain/items.ts'
 import { sortKey } from '../../../domain/items.ts'
-import { decodeCursor, encodeCursor } from '../../rest/items/cursor.ts'
+import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { badRequest } from '../errors.ts'
 import type { Page } from './connections.ts'
 

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Container } from '../../../container.ts'
+import { problemResponses } from '../../../plugins/problem.ts'
+import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { noBody } from '../no-body.ts'
-import { problemResponses } from '../problem.ts'
 import { etagOf, ifMatchVersions, noneMatch } from './conditional.ts'
-import { decodeCursor, encodeCursor } from './cursor.ts'
 import {
   CreateItemBody,
   ETagHeader,

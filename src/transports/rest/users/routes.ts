@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Container } from '../../../container.ts'
+import { problemResponses } from '../../../plugins/problem.ts'
 import { noBody } from '../no-body.ts'
-import { problemResponses } from '../problem.ts'
 import {
   AccountSchema,
   AdminUpdateBody,

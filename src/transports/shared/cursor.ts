@@ -1,6 +1,6 @@
 // Opaque page cursors: the sort they belong to and the last item's sort key and id, base64url-encoded.
-import { ITEM_NAME, type ItemCursor, type ItemSort } from '../../../domain/items.ts'
-import { MAX_PRICE_CENTS } from '../../../domain/money.ts'
+import { ITEM_NAME, type ItemCursor, type ItemSort } from '../../domain/items.ts'
+import { MAX_PRICE_CENTS } from '../../domain/money.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
