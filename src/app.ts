@@ -10,7 +10,8 @@ import closing from './plugins/closing.ts'
 import docs from './plugins/docs.ts'
 import errors from './plugins/errors.ts'
 import rateLimit from './plugins/rate-limit.ts'
-import requestId, { RequestLog } from './plugins/request-log.ts'
+import requestId from './plugins/request-id.ts'
+import { RequestLog } from './plugins/request-log.ts'
 import security from './plugins/security.ts'
 import { installValidators } from './plugins/validation.ts'
 import graphql from './transports/graphql/plugin.ts'
@@ -70,11 +71,13 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
   // JSON is the only body every route takes; /token adds forms for itself. Anything else is 415.
   app.removeContentTypeParser('text/plain')
   await app.register(errors)
+  // First of the request hooks: a request refused by any later one (closing, a bad token, a limit) still
+  // answers with its id.
+  await app.register(requestId)
   await app.register(closing)
   await app.register(auth, { authenticator: services.authenticator })
   await app.register(rateLimit, { limits: services.rateLimits })
   app.addHook('onRequest', rejectInvalidToken)
-  await app.register(requestId)
   await app.register(security, { corsOrigins: settings.CORS_ORIGINS, publicUrl: settings.PUBLIC_URL })
   await app.register(docs, { version: pkg.version })
   await app.register(restRoutes, { services, settings })

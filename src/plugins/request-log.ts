@@ -1,7 +1,6 @@
-// One log line per request (Fastify's default is two) and the request id on every response. Request
-// logging is a measurable share of a request's cost, so the line stays small.
-import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify'
-import fp from 'fastify-plugin'
+// One log line per request (Fastify's default is two). Request logging is a measurable share of a request's
+// cost, so the line stays small.
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify'
 
 export class RequestLog extends LogController {
   override incomingRequest(): void {}
@@ -22,11 +21,3 @@ export class RequestLog extends LogController {
     else reply.log.info(line, 'request completed')
   }
 }
-
-async function requestIdPlugin(app: FastifyInstance) {
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id)
-  })
-}
-
-export default fp(requestIdPlugin, { name: 'request-id' })

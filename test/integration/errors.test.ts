@@ -88,6 +88,12 @@ describe('problem responses', () => {
     const unsafe = await t.app.inject({ url: '/nowhere', headers: { 'x-request-id': 'a b\u0000c' } })
     expect(unsafe.headers['x-request-id']).not.toBe('a b\u0000c')
   })
+
+  it('answers with the request id even when a request hook refuses it (a bad token)', async () => {
+    const res = await t.app.inject({ url: '/users/me', headers: { authorization: 'Bearer not-a-token' } })
+    const body = problem(res, 401)
+    expect(res.headers['x-request-id']).toBe(body.request_id)
+  })
 })
 
 describe('paths', () => {

@@ -18,6 +18,7 @@ function noStore(reply: FastifyReply): FastifyReply {
 }
 
 /** The form's fields; a field sent twice is an error (RFC 6749 §3.2: parameters MUST NOT repeat). */
+// The body schema is checked by Fastify (attachValidation), but its refusal must be in the RFC 6749 shape.
 function form(request: FastifyRequest): Record<string, string | undefined> {
   if (!request.headers['content-type']?.toLowerCase().startsWith(FORM)) {
     throw new OAuthError('invalid_request', `The body must be ${FORM}.`)
@@ -27,6 +28,7 @@ function form(request: FastifyRequest): Record<string, string | undefined> {
     if (typeof value !== 'string') throw new OAuthError('invalid_request', `${name} is repeated.`)
     fields[name] = value === '' ? undefined : value
   }
+  if (request.validationError) throw new OAuthError('invalid_request', request.validationError.message)
   return fields
 }
 
