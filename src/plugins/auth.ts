@@ -6,6 +6,7 @@ import type { Authenticator } from '../auth/authenticator.ts'
 import { InvalidTokenError } from '../auth/tokens.ts'
 import type { MaybeActor } from '../domain/actor.ts'
 import { UnauthenticatedError } from '../domain/errors.ts'
+import { isOperationalRoute } from './operational-routes.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,7 +15,8 @@ declare module 'fastify' {
     tokenError: 'invalid_request' | 'invalid_token' | null
   }
   interface FastifyContextConfig {
-    /** false: the route takes no bearer token (the token endpoint), so a stale one sent is ignored. */
+    /** false: the route takes no bearer token (the token endpoint, operational routes): one sent is
+     * ignored, not even checked, so a stale token left in a client does not make it fail. */
     bearer?: false
   }
   interface FastifyInstance {
@@ -44,11 +46,15 @@ async function authPlugin(app: FastifyInstance, options: { authenticator: Authen
   app.decorateRequest('actor', null)
   app.decorateRequest('tokenError', null)
 
+  app.addHook('onRoute', (route) => {
+    if (isOperationalRoute(route.url)) route.config = { ...route.config, bearer: false }
+  })
+
   // Every request: a valid token makes the caller known. A bad one is noted here and refused by
   // `rejectInvalidToken` once the rate limiter has counted the request, so that bad tokens are limited too.
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization
-    if (!header) return
+    if (!header || request.routeOptions.config.bearer === false) return
     const token = bearerToken(request)
     if (!token) {
       // Another scheme is not ours to judge; a malformed bearer token is.
@@ -71,7 +77,7 @@ async function authPlugin(app: FastifyInstance, options: { authenticator: Authen
 /** Refuses a request that sent a bad token, even where anonymous callers are welcome: a client should
  * never mistake a broken token for a working one. */
 export async function rejectInvalidToken(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (request.tokenError === null || request.routeOptions.config.bearer === false) return
+  if (request.tokenError === null) return
   if (request.tokenError === 'invalid_request') {
     // RFC 6750 §3.1: a malformed request is a 400.
     reply.header(

@@ -9,6 +9,7 @@ import {
   RateLimitedError,
   type RateLimits,
 } from '../domain/rate-limits.ts'
+import { isOperationalRoute } from './operational-routes.ts'
 import { problemResponses } from './problem.ts'
 
 declare module 'fastify' {
@@ -18,16 +19,10 @@ declare module 'fastify' {
   }
 }
 
-// Probes, the docs and metrics must work whatever a client has spent. GraphQL charges each operation by
-// its cost itself (src/transports/graphql/plugin.ts), through the same service.
-const EXEMPT = [
-  /^\/health\//,
-  /^\/docs(\/|$)/,
-  /^\/openapi\.json$/,
-  /^\/metrics$/,
-  /^\/graphql$/,
-  /^\/graphiql/,
-]
+// Operational routes must work whatever a client has spent. GraphQL charges each operation by its cost
+// itself (src/transports/graphql/plugin.ts), through the same service; its IDE page costs nothing.
+const GRAPHQL = [/^\/graphql$/, /^\/graphiql/]
+const exempt = (url: string) => isOperationalRoute(url) || GRAPHQL.some((pattern) => pattern.test(url))
 
 const HEADERS = {
   ratelimit: {
@@ -64,7 +59,7 @@ async function rateLimitPlugin(app: FastifyInstance, options: { limits: RateLimi
   if (!limits.enabled) return
 
   app.addHook('onRoute', (route) => {
-    if (EXEMPT.some((pattern) => pattern.test(route.url))) {
+    if (exempt(route.url)) {
       route.config = { ...route.config, rateLimit: false }
       return
     }
