@@ -144,8 +144,10 @@ async function errorsPlugin(app: FastifyInstance) {
     const allowed = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter(
       (m) => known.find(m as 'GET', path) !== null,
     )
-    if (allowed.length > 0 && request.method !== 'OPTIONS') {
-      if (allowed.includes('GET')) allowed.push('HEAD')
+    if (allowed.includes('GET')) allowed.push('HEAD')
+    // The method is allowed, yet the route sent us here: a wildcard route (/docs/static/*) has nothing there.
+    const methodAllowed = allowed.includes(request.method)
+    if (allowed.length > 0 && !methodAllowed && request.method !== 'OPTIONS') {
       reply.header('allow', allowed.join(', '))
       return sendProblem(
         request,

@@ -30,6 +30,18 @@ describe('problem responses', () => {
     expect(items.headers.allow).toBe('GET, POST, HEAD')
   })
 
+  it('404, not 405, for an allowed method where a wildcard route has nothing', async () => {
+    for (const url of ['/docs/static/x%2fy', '/docs/static/nothing.js']) {
+      for (const method of ['GET', 'HEAD'] as const) {
+        const res = await t.app.inject({ method, url })
+        expect(res.statusCode, `${method} ${url}`).toBe(404)
+        expect(res.headers.allow).toBeUndefined()
+      }
+      expect(problem(await t.app.inject({ url }), 404).type).toBe('https://trestle.dev/problems#not-found')
+    }
+    expect((await t.app.inject({ method: 'POST', url: '/docs/static/nothing.js' })).statusCode).toBe(405)
+  })
+
   it('400 for malformed JSON', async () => {
     const res = await t.app.inject({
       method: 'POST',
