@@ -22,8 +22,23 @@ export interface EventPublisher {
   publish(...events: DomainEvent[]): Promise<void>
 }
 
+/** An event's offset in each of its topics. Offsets are opaque to clients; each store compares its own. */
+export type Offsets = Readonly<Record<string, string>>
+
+/** What a topic holds after an offset, from the bounded buffer. */
+export interface Replay {
+  events: { offset: string; event: DomainEvent }[]
+  /** False when events after the offset were already dropped (or the offset is unknown): refetch instead. */
+  complete: boolean
+}
+
 export interface EventBus extends EventPublisher {
-  /** Calls `listener` with every event published from now on, by any instance; returns the unsubscribe. */
-  subscribe(listener: (event: DomainEvent) => void): () => void
+  /**
+   * Calls `listener` with every event published from now on, by any instance, and its offset in each of its
+   * topics (src/domain/topics.ts); returns the unsubscribe.
+   */
+  subscribe(listener: (event: DomainEvent, offsets: Offsets) => void): () => void
+  /** Up to `limit` events of `topic` after `offset`, oldest first, from the bounded buffer. */
+  replay(topic: string, offset: string, limit: number): Promise<Replay>
   close(): Promise<void>
 }

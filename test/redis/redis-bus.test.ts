@@ -11,7 +11,7 @@ let server: RedisServer
 const connections: Redis[] = []
 const buses: RedisBus[] = []
 
-async function instance(): Promise<RedisBus> {
+async function instance(limits?: { perTopic: number; idleSeconds: number }): Promise<RedisBus> {
   const redis = new Redis(server.url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
@@ -21,7 +21,7 @@ async function instance(): Promise<RedisBus> {
   redis.on('error', () => {})
   await redis.connect()
   connections.push(redis)
-  const bus = new RedisBus(redis, 'test:', log)
+  const bus = new RedisBus(redis, 'test:', log, limits)
   await bus.start(1000)
   buses.push(bus)
   return bus
@@ -92,5 +92,42 @@ describe('RedisBus', () => {
       } catch {}
     }
     throw new Error('no event arrived after Redis restarted')
+  })
+
+  it('lets a client that saw an event on A resume on B with what it missed, in order', async () => {
+    const [a, b] = [await instance(), await instance()]
+    const id = crypto.randomUUID()
+    const offsets: string[] = []
+    const heard = new Promise<void>((resolve) => {
+      a.subscribe((event, o) => {
+        if (event.type === 'item.deleted' && event.itemId === id && o[`item:${id}`]) {
+          offsets.push(o[`item:${id}`] as string)
+          if (offsets.length === 3) resolve()
+        }
+      })
+    })
+    for (let i = 0; i < 3; i++)
+      await a.publish({ type: 'item.deleted', at: `${i}`, itemId: id, ownerId: 'o' })
+    await heard
+    const replay = await b.replay(`item:${id}`, offsets[0] as string, 100)
+    expect(replay.complete).toBe(true)
+    expect(replay.events.map((e) => e.offset)).toEqual(offsets.slice(1))
+    expect(replay.events.map((e) => e.event.at)).toEqual(['1', '2'])
+  })
+
+  it('says a replay is incomplete once the stream has dropped events after the offset', async () => {
+    const a = await instance({ perTopic: 10, idleSeconds: 60 })
+    const id = crypto.randomUUID()
+    const first = new Promise<string>((resolve) => {
+      a.subscribe((event, o) => {
+        if (event.type === 'item.deleted' && event.itemId === id && event.at === '0')
+          resolve(o[`item:${id}`] as string)
+      })
+    })
+    // Trimming with MAXLEN ~ drops whole stream nodes (100 entries each): write well past one.
+    for (let i = 0; i < 300; i++)
+      await a.publish({ type: 'item.deleted', at: `${i}`, itemId: id, ownerId: 'o' })
+    expect((await a.replay(`item:${id}`, await first, 1000)).complete).toBe(false)
+    expect((await a.replay(`item:${crypto.randomUUID()}`, '1-0', 10)).complete).toBe(false)
   })
 })

@@ -1,14 +1,17 @@
 // The in-process event bus: listeners run on a later tick, each on its own, so a slow or failing
-// listener never delays or breaks the write that published the event.
-import type { DomainEvent, EventBus } from '../../domain/events.ts'
+// listener never delays or breaks the write that published the event. The last events of each topic are
+// kept for clients that resume.
+import type { DomainEvent, EventBus, Offsets, Replay } from '../../domain/events.ts'
+import { TopicBuffer } from './topic-buffer.ts'
 
 export interface BusLog {
   error(details: Record<string, unknown>, message: string): void
 }
 
 export class MemoryBus implements EventBus {
-  readonly #listeners = new Set<(event: DomainEvent) => void>()
+  readonly #listeners = new Set<(event: DomainEvent, offsets: Offsets) => void>()
   readonly #log: BusLog
+  readonly #buffer = new TopicBuffer()
   #closed = false
 
   constructor(log: BusLog) {
@@ -17,15 +20,19 @@ export class MemoryBus implements EventBus {
 
   async publish(...events: DomainEvent[]): Promise<void> {
     if (this.#closed) return
-    for (const event of events) this.deliver(event)
+    for (const event of events) this.deliver(event, this.#buffer.append(event))
+  }
+
+  async replay(topic: string, offset: string, limit: number): Promise<Replay> {
+    return this.#buffer.replay(topic, offset, limit)
   }
 
   /** Hands an event to every local listener (the Redis bus calls this for events from any instance). */
-  deliver(event: DomainEvent): void {
+  deliver(event: DomainEvent, offsets: Offsets): void {
     for (const listener of this.#listeners) {
       setImmediate(() => {
         try {
-          listener(event)
+          listener(event, offsets)
         } catch (error) {
           this.#log.error({ err: error, event: event.type }, 'event listener failed')
         }
@@ -33,7 +40,7 @@ export class MemoryBus implements EventBus {
     }
   }
 
-  subscribe(listener: (event: DomainEvent) => void): () => void {
+  subscribe(listener: (event: DomainEvent, offsets: Offsets) => void): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
   }
