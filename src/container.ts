@@ -7,12 +7,15 @@ import { type DatabaseHandle, openDatabase } from './adapters/db/database.ts'
 import { SqlItemRepository } from './adapters/db/item-repository.ts'
 import { migrateToLatest } from './adapters/db/migrate.ts'
 import { SqlRefreshTokenRepository } from './adapters/db/refresh-token-repository.ts'
+import { SqlRoomMessageRepository } from './adapters/db/room-message-repository.ts'
 import { SqlUserRepository } from './adapters/db/user-repository.ts'
 import { SqlWatchRepository } from './adapters/db/watch-repository.ts'
 import { FallbackLimiterStore, type FallbackLog } from './adapters/limits/fallback-store.ts'
 import { MemoryLimiterStore } from './adapters/limits/memory-store.ts'
 import { RedisLimiterStore } from './adapters/limits/redis-store.ts'
 import { Argon2Hasher } from './adapters/password/argon2.ts'
+import { MemoryPresence } from './adapters/presence/memory-presence.ts'
+import { RedisPresence } from './adapters/presence/redis-presence.ts'
 import { closeRedis, connectRedis, openRedis, pingRedis, type RedisLog } from './adapters/redis/client.ts'
 import { Authenticator } from './auth/authenticator.ts'
 import { TokenGrants } from './auth/grants.ts'
@@ -24,7 +27,9 @@ import type { Settings } from './config.ts'
 import type { EventBus } from './domain/events.ts'
 import { ItemService } from './domain/items.ts'
 import type { LimiterStore } from './domain/limiter.ts'
+import type { PresenceStore } from './domain/presence.ts'
 import { RateLimits } from './domain/rate-limits.ts'
+import { RoomService } from './domain/rooms.ts'
 import { UserService } from './domain/users.ts'
 
 export interface Container {
@@ -40,6 +45,9 @@ export interface Container {
   dependencies(): Promise<Record<string, 'ok' | 'down'>>
   users: UserService
   items: ItemService
+  rooms: RoomService
+  /** Who is in which room (WebSocket). */
+  presence: PresenceStore
   authenticator: Authenticator
   grants: TokenGrants
   close(): Promise<void>
@@ -160,6 +168,12 @@ export async function createContainer(
         redis ? { redis: await pingRedis(redis) } : {},
       users,
       bus,
+      rooms: new RoomService({
+        messages: new SqlRoomMessageRepository(database.db),
+        authorName: async (id) => (await userRepository.findById(id))?.username ?? 'unknown',
+        events: bus,
+      }),
+      presence: redis ? new RedisPresence(redis, settings.REDIS_PREFIX) : new MemoryPresence(),
       items: new ItemService({
         items: new SqlItemRepository(database.db),
         watches: new SqlWatchRepository(database.db),

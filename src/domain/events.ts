@@ -1,6 +1,7 @@
 // Domain events: every change to an item is announced after its write commits, for whoever listens
 // (GraphQL subscriptions, WebSocket clients, notifications). Payloads are plain JSON.
 import type { Item } from './items.ts'
+import type { RoomMessage } from './rooms.ts'
 
 export interface PriceChanged {
   kind: 'price-changed'
@@ -16,6 +17,8 @@ export type DomainEvent =
   | { type: 'item.deleted'; at: string; itemId: string; ownerId: string }
   /** Addressed to one user: only they may receive it. */
   | { type: 'notification'; at: string; userId: string; notification: PriceChanged }
+  /** Posted to a room: for the room's subscribers. */
+  | { type: 'message.posted'; at: string; message: RoomMessage }
 
 export interface EventPublisher {
   /** Announces events that have been committed; delivery is at most once, to listeners present now. */

@@ -13,6 +13,8 @@ export function topicsOf(event: DomainEvent): string[] {
       return ['items', `item:${event.itemId}`]
     case 'notification':
       return [`notifications:${event.userId}`]
+    case 'message.posted':
+      return [`room:${event.message.room}`]
     default:
       return []
   }

@@ -50,10 +50,19 @@ export interface WatchesTable {
   created_at: string
 }
 
+export interface RoomMessagesTable {
+  id: string
+  room: string
+  author_id: string
+  text: string
+  created_at: string
+}
+
 export interface Database {
   users: UsersTable
   items: ItemsTable
   item_tags: ItemTagsTable
   refresh_tokens: RefreshTokensTable
   watches: WatchesTable
+  room_messages: RoomMessagesTable
 }

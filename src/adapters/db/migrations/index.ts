@@ -3,9 +3,11 @@ import type { Migration } from 'kysely/migration'
 import * as usersAndItems from './0001_users_and_items.ts'
 import * as refreshTokens from './0002_refresh_tokens.ts'
 import * as watches from './0003_watches.ts'
+import * as roomMessages from './0004_room_messages.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001_users_and_items': usersAndItems,
   '0002_refresh_tokens': refreshTokens,
   '0003_watches': watches,
+  '0004_room_messages': roomMessages,
 }
