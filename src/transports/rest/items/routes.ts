@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import type { Container } from '../../../container.ts'
 import { problemResponses } from '../../../plugins/problem.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
+import { itemView } from '../../shared/views.ts'
 import { noBody } from '../no-body.ts'
 import { etagOf, ifMatchVersions, noneMatch } from './conditional.ts'
 import {
@@ -11,7 +12,6 @@ import {
   ItemPageSchema,
   ItemParams,
   ItemSchema,
-  itemJson,
   ListItemsQuery,
   UpdateItemBody,
 } from './schemas.ts'
@@ -69,7 +69,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         .code(201)
         .header('location', `/items/${item.id}`)
         .header('etag', etagOf(item))
-        .send(itemJson(item))
+        .send(itemView(item))
     },
   )
 
@@ -107,7 +107,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         url.searchParams.set('cursor', next)
         reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
       }
-      return { items: page.items.map(itemJson), next_cursor: next }
+      return { items: page.items.map(itemView), next_cursor: next }
     },
   )
 
@@ -132,7 +132,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
       const item = await services.items.get(request.params.id)
       reply.header('etag', etagOf(item))
       if (!noneMatch(request.headers['if-none-match'], item)) return noBody(reply, 304)
-      return itemJson(item)
+      return itemView(item)
     },
   )
 
@@ -162,7 +162,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         request.body,
         ifMatchVersions(request.headers['if-match']),
       )
-      return reply.header('etag', etagOf(item)).send(itemJson(item))
+      return reply.header('etag', etagOf(item)).send(itemView(item))
     },
   )
 

@@ -1,8 +1,8 @@
 // Shapes of the /items endpoints. Limits come from the domain; prices are USD numbers with two decimals.
-import { type Static, Type } from 'typebox'
+import { Type } from 'typebox'
 import { NO_NUL_PATTERN, UUID_PATTERN } from '../../../domain/ids.ts'
-import { ITEM_DESCRIPTION, ITEM_NAME, ITEM_TAGS, type Item, PAGE } from '../../../domain/items.ts'
-import { fromCents, MAX_PRICE } from '../../../domain/money.ts'
+import { ITEM_DESCRIPTION, ITEM_NAME, ITEM_TAGS, PAGE } from '../../../domain/items.ts'
+import { MAX_PRICE } from '../../../domain/money.ts'
 
 const itemId = '0191f2a4-6c1e-7a35-9a5c-2f1b9c0d4e11'
 const ownerId = '0191f2a4-5b0e-7c3d-8f21-3a4b5c6d7e8f'
@@ -138,17 +138,3 @@ export const ETagHeader = Type.String({
   description: 'The item’s version, for If-None-Match and If-Match',
   examples: ['"1"'],
 })
-
-export function itemJson(item: Item): Static<typeof ItemSchema> {
-  return {
-    id: item.id,
-    name: item.name,
-    price: fromCents(item.priceCents),
-    description: item.description,
-    tags: item.tags,
-    owner_id: item.ownerId,
-    version: item.version,
-    created_at: item.createdAt,
-    updated_at: item.updatedAt,
-  }
-}
