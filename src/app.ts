@@ -13,7 +13,7 @@ import rateLimit from './plugins/rate-limit.ts'
 import requestId from './plugins/request-id.ts'
 import { RequestLog } from './plugins/request-log.ts'
 import security from './plugins/security.ts'
-import { installValidators } from './plugins/validation.ts'
+import { installValidators, parseQueryString } from './plugins/validation.ts'
 import graphql from './transports/graphql/plugin.ts'
 import { restRoutes } from './transports/rest/index.ts'
 
@@ -55,7 +55,8 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
     },
     bodyLimit: settings.BODY_LIMIT,
     requestTimeout: settings.REQUEST_TIMEOUT,
-    routerOptions: { ignoreTrailingSlash: true },
+    // A malformed percent-escape in the query is refused (src/plugins/validation.ts), not decoded to garbage.
+    routerOptions: { ignoreTrailingSlash: true, querystringParser: parseQueryString },
     // Client addresses come from X-Forwarded-For only through the listed proxies, never by hop count.
     trustProxy: trustedProxies(settings).length > 0 ? trustedProxies(settings) : false,
     // On close: finish in-flight requests, drop idle keep-alive connections.
