@@ -1,7 +1,6 @@
 // Domain events: every change to an item is announced after its write commits, for whoever listens
 // (GraphQL subscriptions, WebSocket clients, notifications). Payloads are plain JSON.
 import type { Item } from './items.ts'
-import type { RoomMessage } from './rooms.ts'
 
 export interface PriceChanged {
   kind: 'price-changed'
@@ -11,6 +10,16 @@ export interface PriceChanged {
   newPriceCents: number
 }
 
+/** A message as posted to a room: the event's own shape, so the room's entity can change apart from it. */
+export interface PostedMessage {
+  id: string
+  room: string
+  authorId: string
+  authorName: string
+  text: string
+  createdAt: string
+}
+
 export type DomainEvent =
   | { type: 'item.created'; at: string; item: Item }
   | { type: 'item.updated'; at: string; item: Item }
@@ -18,7 +27,7 @@ export type DomainEvent =
   /** Addressed to one user: only they may receive it. */
   | { type: 'notification'; at: string; userId: string; notification: PriceChanged }
   /** Posted to a room: for the room's subscribers. */
-  | { type: 'message.posted'; at: string; message: RoomMessage }
+  | { type: 'message.posted'; at: string; message: PostedMessage }
 
 export interface EventPublisher {
   /** Announces events that have been committed; delivery is at most once, to listeners present now. */
