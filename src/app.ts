@@ -6,6 +6,7 @@ import pkg from '../package.json' with { type: 'json' }
 import { type Settings, trustedProxies } from './config.ts'
 import { type Container, createContainer } from './container.ts'
 import auth, { rejectInvalidToken } from './plugins/auth.ts'
+import { clientErrorHandler, frameworkErrors } from './plugins/client-errors.ts'
 import closing from './plugins/closing.ts'
 import docs from './plugins/docs.ts'
 import errors from './plugins/errors.ts'
@@ -63,6 +64,9 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
     forceCloseConnections: 'idle',
     // Requests that arrive while closing get a problem body from src/plugins/closing.ts instead.
     return503OnClosing: false,
+    // Requests refused before routing (parser errors, 431, an undecodable URL) get problem bodies too.
+    clientErrorHandler,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const services = options.services ?? (await createContainer(settings, { log: app.log }))
