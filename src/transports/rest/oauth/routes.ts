@@ -1,5 +1,8 @@
 // The OAuth2 endpoints: POST /token (RFC 6749), POST /token/revoke (RFC 7009). Their errors follow
-// RFC 6749 §5.2, not problem+json; a throttled sign-in is a 429 problem with Retry-After.
+// RFC 6749 §5.2. What RFC 6749 has no code for, HTTP refusing a request before a grant runs (413, 415, a
+// 429 of the rate limit or of the sign-in throttle, with Retry-After), is a problem document as everywhere
+// else in the API, to which the two §5.2 members are added: an OAuth2 client reads `error` and
+// `error_description` and nothing else, and a problem-aware client reads the rest.
 import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -7,7 +10,7 @@ import { Type } from 'typebox'
 import { LoginThrottledError, OAuthError, type Tokens } from '../../../auth/grants.ts'
 import type { Container } from '../../../container.ts'
 import { sendProblem } from '../../../plugins/errors.ts'
-import { problemResponses } from '../../../plugins/problem.ts'
+import { PROBLEM_CONTENT_TYPE, problemResponses } from '../../../plugins/problem.ts'
 import { clientAddress } from '../../../plugins/rate-limit.ts'
 import { RevokeRequest, TokenError, TokenRequest, TokenResponse } from './schemas.ts'
 
@@ -32,6 +35,12 @@ function form(request: FastifyRequest): Record<string, string | undefined> {
   return fields
 }
 
+// `slow_down` is the code registered for a token endpoint asked too often (RFC 8628 §3.5, IANA "OAuth
+// Extensions Error Registry"); RFC 6749 has none for it.
+function oauthCodeOf(status: number): 'slow_down' | 'invalid_request' {
+  return status === 429 ? 'slow_down' : 'invalid_request'
+}
+
 function tokenJson(tokens: Tokens) {
   return {
     access_token: tokens.accessToken,
@@ -44,6 +53,17 @@ function tokenJson(tokens: Tokens) {
 
 const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (app, { services }) => {
   await app.register(formbody, { bodyLimit: 16 * 1024 })
+
+  app.addHook(
+    'preSerialization',
+    async (_request, reply, payload: { status?: unknown; detail?: unknown }) => {
+      const status = reply.statusCode
+      const isProblem = String(reply.getHeader('content-type')).startsWith(PROBLEM_CONTENT_TYPE)
+      if (!isProblem || status < 400 || status >= 500) return payload
+      noStore(reply)
+      return { ...payload, error: oauthCodeOf(status), error_description: payload.detail }
+    },
+  )
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof LoginThrottledError) {
@@ -63,7 +83,7 @@ const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         tags: ['auth'],
         summary: 'Get tokens',
         description:
-          "The OAuth2 token endpoint (RFC 6749), form-encoded. `grant_type=password` exchanges a username and password for an access token and a refresh token (a form with a username and a password and no `grant_type`, as clients of FastAPI's `OAuth2PasswordRequestForm` send, is taken as the password grant); `grant_type=refresh_token` exchanges a refresh token for new ones (the old refresh token stops working; presenting it again revokes every token of that sign-in). `scope` narrows what the tokens may do. Errors use the RFC 6749 §5.2 shape; a wrong password and an unknown user give the same answer. Repeated failed sign-ins are refused for a growing delay (429).",
+          "The OAuth2 token endpoint (RFC 6749), form-encoded. `grant_type=password` exchanges a username and password for an access token and a refresh token (a form with a username and a password and no `grant_type`, as clients of FastAPI's `OAuth2PasswordRequestForm` send, is taken as the password grant); `grant_type=refresh_token` exchanges a refresh token for new ones (the old refresh token stops working; presenting it again revokes every token of that sign-in). `scope` narrows what the tokens may do. Errors use the RFC 6749 §5.2 shape (`error`, `error_description`); a wrong password and an unknown user give the same answer. Repeated failed sign-ins are refused for a growing delay, and more than `RATE_LIMIT_AUTH` requests per window from one IP are refused: both are 429 with `Retry-After`. RFC 6749 has no error code for those, nor for 413 and 415: they are problem documents, as everywhere in this API, that also carry `error` (`slow_down` for 429, the code registered for a token endpoint asked too often; `invalid_request` otherwise) and `error_description`, so that an OAuth2 client can report them.",
         consumes: [FORM],
         body: TokenRequest,
         response: {
