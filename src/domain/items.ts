@@ -1,17 +1,25 @@
 // Catalog items: anyone reads, a signed-in user creates, the owner or an admin changes.
 import { v7 as uuidv7 } from 'uuid'
 import type { MaybeActor } from './actor.ts'
-import { InvalidInputError, NotFoundError, PreconditionFailedError } from './errors.ts'
+import { check } from './check.ts'
+import { NotFoundError, PreconditionFailedError } from './errors.ts'
 import type { DomainEvent, EventPublisher } from './events.ts'
+import {
+  Description,
+  type ITEM_SORTS,
+  ItemName,
+  ItemSortRule,
+  PAGE,
+  PageLimit,
+  SearchText,
+  Tag,
+  TagList,
+  Tags,
+  Uuid,
+} from './fields.ts'
 import { normaliseId } from './ids.ts'
-import { toCents } from './money.ts'
+import { Price } from './money.ts'
 import { assertCanEditItem, requireScope } from './policy.ts'
-
-export const ITEM_NAME = { minLength: 1, maxLength: 200 } as const
-export const ITEM_DESCRIPTION = { maxLength: 5000 } as const
-export const ITEM_TAGS = { maxItems: 10, maxLength: 32, pattern: '^[^\\s,\\u0000]{1,32}$' } as const
-const TAG_RE = new RegExp(ITEM_TAGS.pattern)
-export const PAGE = { defaultLimit: 20, maxLimit: 100 } as const
 
 export interface Item {
   id: string
@@ -27,15 +35,14 @@ export interface Item {
 
 export interface ItemInput {
   name: string
-  /** USD amount with at most two decimals. */
-  price: number
+  priceCents: number
   description?: string | null
   tags?: string[]
 }
 
 export type ItemPatch = Partial<ItemInput>
 
-export type ItemSort = 'created_at' | '-created_at' | 'price' | '-price' | 'name' | '-name'
+export type ItemSort = (typeof ITEM_SORTS)[number]
 
 export interface ItemFilter {
   q?: string
@@ -82,9 +89,7 @@ export interface ItemRepository {
   delete(id: string, versions?: readonly number[]): Promise<boolean>
 }
 
-export interface ListItemsInput extends Omit<ItemFilter, 'minPriceCents' | 'maxPriceCents'> {
-  minPrice?: number
-  maxPrice?: number
+export interface ListItemsInput extends ItemFilter {
   sort?: ItemSort
   limit?: number
   after?: ItemCursor
@@ -104,35 +109,42 @@ export function sortKey(item: Item, sort: ItemSort): string | number {
   return item.createdAt
 }
 
-// The field rules every transport's input meets; REST's schema repeats them for its OpenAPI document.
-function checkName(name: string): void {
-  if (name.length < ITEM_NAME.minLength || name.length > ITEM_NAME.maxLength || name.includes('\u0000')) {
-    throw new InvalidInputError(
-      '/name',
-      `must be ${ITEM_NAME.minLength} to ${ITEM_NAME.maxLength} characters`,
-    )
+// The rules (src/domain/fields.ts) every transport's input meets, and the normalisations, here once. Pointers
+// name the fields as the API does.
+function checkedChanges(patch: ItemPatch): ItemChanges {
+  const changes: ItemChanges = {}
+  if (patch.name !== undefined) {
+    check(ItemName, patch.name, '/name')
+    changes.name = patch.name
   }
+  if (patch.priceCents !== undefined) {
+    check(Price, patch.priceCents, '/price')
+    changes.priceCents = patch.priceCents
+  }
+  if (patch.description !== undefined) {
+    if (patch.description !== null) check(Description, patch.description, '/description')
+    changes.description = patch.description
+  }
+  if (patch.tags !== undefined) changes.tags = normaliseTags(patch.tags)
+  return changes
 }
 
-function checkDescription(description: string | null | undefined): void {
-  if (
-    description != null &&
-    (description.length > ITEM_DESCRIPTION.maxLength || description.includes('\u0000'))
-  ) {
-    throw new InvalidInputError('/description', `must be at most ${ITEM_DESCRIPTION.maxLength} characters`)
-  }
-}
-
-function normaliseTags(tags: string[] | undefined): string[] {
-  for (const [i, tag] of (tags ?? []).entries()) {
-    if (!TAG_RE.test(tag))
-      throw new InvalidInputError(`/tags/${i}`, 'must be 1 to 32 characters without spaces or commas')
-  }
-  const unique = [...new Set((tags ?? []).map((t) => t.toLowerCase()))]
-  if (unique.length > ITEM_TAGS.maxItems) {
-    throw new InvalidInputError('/tags', `must have at most ${ITEM_TAGS.maxItems} tags`)
-  }
+// Lower-cased and each once before they are counted: ["Tea", "tea"] is one tag.
+function normaliseTags(tags: string[]): string[] {
+  check(TagList, tags, '/tags')
+  const unique = [...new Set(tags.map((t) => t.toLowerCase()))]
+  check(Tags, unique, '/tags')
   return unique
+}
+
+function checkFilter(input: ListItemsInput): void {
+  if (input.q !== undefined) check(SearchText, input.q, '/q')
+  if (input.tag !== undefined) check(Tag, input.tag, '/tag')
+  if (input.ownerId !== undefined) check(Uuid, input.ownerId, '/owner')
+  if (input.minPriceCents !== undefined) check(Price, input.minPriceCents, '/min_price')
+  if (input.maxPriceCents !== undefined) check(Price, input.maxPriceCents, '/max_price')
+  if (input.limit !== undefined) check(PageLimit, input.limit, '/limit')
+  if (input.sort !== undefined) check(ItemSortRule, input.sort, '/sort')
 }
 
 /** Who watches which item: a watcher is told when the item's price changes. */
@@ -181,15 +193,16 @@ export class ItemService {
 
   async create(actor: MaybeActor, input: ItemInput): Promise<Item> {
     const owner = requireScope(actor, 'items:write')
-    checkName(input.name)
-    checkDescription(input.description)
+    check(ItemName, input.name, '/name')
+    check(Price, input.priceCents, '/price')
+    const fields = checkedChanges(input)
     const now = this.#now().toISOString()
     const item: Item = {
       id: uuidv7(),
       name: input.name,
-      priceCents: toCents(input.price),
-      description: input.description ?? null,
-      tags: normaliseTags(input.tags),
+      priceCents: input.priceCents,
+      description: fields.description ?? null,
+      tags: fields.tags ?? [],
       ownerId: owner.id,
       version: 1,
       createdAt: now,
@@ -222,7 +235,8 @@ export class ItemService {
   }
 
   async list(input: ListItemsInput): Promise<ItemPage> {
-    const limit = Math.min(Math.max(input.limit ?? PAGE.defaultLimit, 1), PAGE.maxLimit)
+    checkFilter(input)
+    const limit = input.limit ?? PAGE.defaultLimit
     const sort = input.sort ?? '-created_at'
     const query: ItemQuery = {
       sort,
@@ -230,11 +244,10 @@ export class ItemService {
       ...(input.q !== undefined && { q: input.q }),
       ...(input.ownerId !== undefined && { ownerId: input.ownerId.toLowerCase() }),
       ...(input.tag !== undefined && { tag: input.tag.toLowerCase() }),
-      ...(input.minPrice !== undefined && { minPriceCents: Math.ceil(input.minPrice * 100 - 1e-6) }),
-      ...(input.maxPrice !== undefined && { maxPriceCents: Math.floor(input.maxPrice * 100 + 1e-6) }),
+      ...(input.minPriceCents !== undefined && { minPriceCents: input.minPriceCents }),
+      ...(input.maxPriceCents !== undefined && { maxPriceCents: input.maxPriceCents }),
       ...(input.after !== undefined && { after: input.after }),
     }
-    if (input.ownerId !== undefined && !normaliseId(input.ownerId)) return { items: [], next: undefined }
     const rows = await this.#items.list(query)
     const items = rows.slice(0, limit)
     const last = items.at(-1)
@@ -247,17 +260,11 @@ export class ItemService {
    * with PreconditionFailedError instead of overwriting someone else's change.
    */
   async update(actor: MaybeActor, id: string, patch: ItemPatch, ifMatch?: readonly number[]): Promise<Item> {
+    // As REST does: who is asking, then what they sent, then whether they may.
+    requireScope(actor, 'items:write')
+    const changes = checkedChanges(patch)
     const current = await this.get(id)
     assertCanEditItem(actor, current)
-    const changes: ItemChanges = {}
-    if (patch.name !== undefined) {
-      checkName(patch.name)
-      changes.name = patch.name
-    }
-    checkDescription(patch.description)
-    if (patch.price !== undefined) changes.priceCents = toCents(patch.price)
-    if (patch.description !== undefined) changes.description = patch.description
-    if (patch.tags !== undefined) changes.tags = normaliseTags(patch.tags)
     const updated = await this.#items.update(current.id, changes, this.#now().toISOString(), ifMatch)
     if (!updated) return this.#explainMiss(current.id)
     await this.#announceUpdate(actor, current, updated)

@@ -1,23 +1,17 @@
-// Money is USD held as integer cents; amounts cross the API as JSON numbers with at most two decimals.
-import { InvalidInputError } from './errors.ts'
+// Money is USD held as integer cents, everywhere in the domain. Dollars (a JSON number, a decimal string)
+// exist only at the transport edge (src/transports/shared/money.ts).
+import { integerRule } from './fields.ts'
 
 export const MAX_PRICE_CENTS = 1_000_000_000 // 10,000,000.00 USD
-export const MAX_PRICE = MAX_PRICE_CENTS / 100
 
-/** Converts an amount such as 9.99 to 999 cents, refusing what cents cannot hold exactly. */
-export function toCents(amount: number, pointer = '/price'): number {
-  if (!Number.isFinite(amount) || amount < 0 || amount > MAX_PRICE) {
-    throw new InvalidInputError(pointer, `must be between 0 and ${MAX_PRICE}`)
-  }
-  const cents = Math.round(amount * 100)
-  // Both sides are the double nearest to a decimal: equal exactly when `amount` has at most two decimals.
-  if (cents / 100 !== amount) {
-    throw new InvalidInputError(pointer, 'must have at most two decimal places')
-  }
-  return cents
-}
+/** A price in cents; the reason speaks of the amount as clients write it. */
+export const Price = integerRule({
+  minimum: 0,
+  maximum: MAX_PRICE_CENTS,
+  errorMessage: `must be an amount from 0 to ${MAX_PRICE_CENTS / 100} with at most two decimals`,
+})
 
-/** 999 cents -> 9.99: the shortest double that prints as the decimal amount. */
+/** @deprecated Dollars belong to the edge: use dollarsOf from src/transports/shared/money.ts. */
 export function fromCents(cents: number): number {
   return cents / 100
 }

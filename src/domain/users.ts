@@ -1,15 +1,13 @@
-// Accounts: sign-up, sign-in, profiles. Field limits live here and the transports' schemas reuse them.
+// Accounts: sign-up, sign-in, profiles. Field rules are in src/domain/fields.ts, with every other field's.
 import { v7 as uuidv7 } from 'uuid'
 import type { MaybeActor, Role } from './actor.ts'
+import { check } from './check.ts'
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError } from './errors.ts'
+import { CurrentPassword, Email, FullName, PAGE, PageLimit, Password, Username, Uuid } from './fields.ts'
 import { normaliseId } from './ids.ts'
 import { assertCanManageUsers, isAdmin, requireActor } from './policy.ts'
 
-export const USERNAME = { minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_.-]{3,32}$' } as const
-const USERNAME_RE = new RegExp(USERNAME.pattern)
-export const PASSWORD = { minLength: 8, maxLength: 128 } as const
-export const FULL_NAME = { maxLength: 200 } as const
-export const EMAIL = { maxLength: 254 } as const
+const USERNAME_RE = new RegExp(Username.pattern, 'u')
 
 export interface User {
   id: string
@@ -101,27 +99,8 @@ export interface UserServiceDeps {
   now?: () => Date
 }
 
-// Field rules every transport's input meets (REST's schema repeats them for its OpenAPI document).
-function checkEmail(email: string): void {
-  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.includes('\u0000') || email.length > EMAIL.maxLength) {
-    throw new InvalidInputError('/email', 'is not an email address')
-  }
-}
-
 function checkFullName(fullName: string | null | undefined): void {
-  if (fullName == null) return
-  if (fullName.length < 1 || fullName.length > FULL_NAME.maxLength || fullName.includes('\u0000')) {
-    throw new InvalidInputError('/full_name', `must be 1 to ${FULL_NAME.maxLength} characters`)
-  }
-}
-
-function checkPassword(password: string, pointer: string): void {
-  if (password.length < PASSWORD.minLength || password.length > PASSWORD.maxLength) {
-    throw new InvalidInputError(
-      pointer,
-      `must be ${PASSWORD.minLength} to ${PASSWORD.maxLength} characters long`,
-    )
-  }
+  if (fullName != null) check(FullName, fullName, '/full_name')
 }
 
 /** What anyone may see of an account. */
@@ -156,13 +135,11 @@ export class UserService {
 
   /** Creates an account with any role: for operators' tools, which act outside any signed-in session. */
   async create(input: SignUpInput, role: Role): Promise<User> {
-    const username = input.username.toLowerCase()
-    if (!USERNAME_RE.test(username)) {
-      throw new InvalidInputError('/username', 'must be 3 to 32 of a-z, 0-9, "_", "." and "-"')
-    }
-    checkPassword(input.password, '/password')
-    checkEmail(input.email)
+    check(Username, input.username, '/username')
+    check(Email, input.email, '/email')
+    check(Password, input.password, '/password')
     checkFullName(input.fullName)
+    const username = input.username.toLowerCase()
     const now = this.#now().toISOString()
     const record: UserRecord = {
       id: uuidv7(),
@@ -213,20 +190,18 @@ export class UserService {
 
   async updateMe(actor: MaybeActor, input: UpdateMeInput): Promise<User> {
     const { id } = requireActor(actor)
+    if (input.email !== undefined) check(Email, input.email, '/email')
+    checkFullName(input.fullName)
+    if (input.password !== undefined) check(Password, input.password, '/password')
+    if (input.currentPassword !== undefined)
+      check(CurrentPassword, input.currentPassword, '/current_password')
     const record = await this.#users.findById(id)
     if (!record || record.disabled)
       throw new UnauthenticatedError('This account no longer exists or is disabled.')
     const changes: UserChanges = {}
-    if (input.email !== undefined) {
-      checkEmail(input.email)
-      changes.email = input.email.toLowerCase()
-    }
-    if (input.fullName !== undefined) {
-      checkFullName(input.fullName)
-      changes.fullName = input.fullName
-    }
+    if (input.email !== undefined) changes.email = input.email.toLowerCase()
+    if (input.fullName !== undefined) changes.fullName = input.fullName
     if (input.password !== undefined) {
-      checkPassword(input.password, '/password')
       if (input.currentPassword === undefined) {
         throw new InvalidInputError('/current_password', 'is required to change the password')
       }
@@ -246,9 +221,10 @@ export class UserService {
   /** Admins: page through accounts, optionally by role or disabled flag. */
   async list(actor: MaybeActor, input: ListUsersInput): Promise<UserPage> {
     assertCanManageUsers(actor)
-    const limit = Math.min(Math.max(input.limit ?? 20, 1), 100)
-    const after = input.after === undefined ? undefined : normaliseId(input.after)
-    if (input.after !== undefined && !after) throw new InvalidInputError('/after', 'is not a user id')
+    if (input.limit !== undefined) check(PageLimit, input.limit, '/limit')
+    if (input.after !== undefined) check(Uuid, input.after, '/cursor')
+    const limit = input.limit ?? PAGE.defaultLimit
+    const after = input.after?.toLowerCase()
     const rows = await this.#users.list({
       limit: limit + 1,
       ...(input.role !== undefined && { role: input.role }),

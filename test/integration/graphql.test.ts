@@ -1,5 +1,6 @@
 // GraphQL at /graphql: the same domain, rules, errors and limits as REST, in GraphQL's shapes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Price } from '../../src/domain/money.ts'
 import { createTestApp, type SignedUp, signUpAndIn, type TestApp } from '../support/app.ts'
 
 let t: TestApp
@@ -125,8 +126,8 @@ describe('money', () => {
     expect(r.data?.createItem.price).toBe('0.30')
   })
 
-  it('refuses three decimals and negatives before anything runs', async () => {
-    for (const price of ['9.999', '-1', 'abc', 1e12]) {
+  it('refuses three decimals, negatives and huge amounts as REST does: the domain’s Price rule, naming /price', async () => {
+    for (const price of ['9.999', '-1', 1e12, '-0.001']) {
       const r = await gql(
         'mutation($p: Money!) { createItem(input: { name: "Pen", price: $p }) { id } }',
         { p: price },
@@ -134,8 +135,19 @@ describe('money', () => {
       )
       expect(r.status, String(price)).toBe(200)
       expect(r.data ?? null).toBeNull()
-      expect(codes(r)).toEqual(['GRAPHQL_VALIDATION_FAILED'])
+      expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: '/price' })
+      expect(r.errors?.[0]?.message).toBe(Price.errorMessage)
     }
+  })
+
+  it('refuses what is not an amount at all before anything runs', async () => {
+    const r = await gql(
+      'mutation($p: Money!) { createItem(input: { name: "Pen", price: $p }) { id } }',
+      { p: 'abc' },
+      alice,
+    )
+    expect(r.data ?? null).toBeNull()
+    expect(codes(r)).toEqual(['GRAPHQL_VALIDATION_FAILED'])
   })
 
   it('refuses other currencies for now', async () => {

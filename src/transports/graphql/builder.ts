@@ -15,8 +15,8 @@ interface SchemaConfig {
   Context: GraphQLContext
   DefaultFieldNullability: false
   Scalars: {
-    /** USD cents inside; a decimal string with two places outside. */
-    Money: { Input: number; Output: number }
+    /** In: the decimal text a client sent (resolvers convert it to cents). Out: cents, shown as "9.99". */
+    Money: { Input: string; Output: number }
     DateTime: { Input: string; Output: string }
   }
 }

@@ -1,33 +1,29 @@
 // Money travels as a decimal string ("9.99"), never a float that could print 0.30000000000000004.
 import { GraphQLError, Kind, type ValueNode } from 'graphql'
-import { MAX_PRICE_CENTS } from '../../domain/money.ts'
+import { decimalOf, isDecimal } from '../shared/money.ts'
 import { builder } from './builder.ts'
 
-const DECIMAL = /^(\d{1,8})(?:\.(\d{1,2}))?$/
-
-/** "9.99" or 9.99 -> 999 cents, exactly, from the text the client wrote. */
-function centsOf(text: string): number {
-  const match = DECIMAL.exec(text.trim())
-  if (!match)
-    throw new GraphQLError(`Money must be a non-negative amount with at most two decimals, not "${text}"`)
-  const cents = Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'))
-  if (cents > MAX_PRICE_CENTS) throw new GraphQLError(`Money must be at most ${MAX_PRICE_CENTS / 100}`)
-  return cents
+// The scalar takes the amount as the client wrote it; resolvers turn it into cents (centsOf), and whether it
+// is a price the domain takes (not negative, whole cents, not too large) is the domain's rule, refused naming
+// the field. (NaN, centsOf's "not whole cents", cannot be the scalar's value: graphql-jit drops it.)
+function decimal(text: string): string {
+  if (!isDecimal(text)) throw new GraphQLError(`Money must be a decimal amount such as "9.99", not "${text}"`)
+  return text
 }
 
 builder.scalarType('Money', {
   description:
     'An amount of USD with at most two decimals, as a string ("9.99"); numbers are accepted as input.',
-  serialize: (cents) => (Number(cents) / 100).toFixed(2),
+  serialize: (cents) => decimalOf(Number(cents)),
   parseValue: (value) => {
-    if (typeof value === 'string') return centsOf(value)
-    if (typeof value === 'number') return centsOf(String(value))
+    // A number is read from its shortest decimal form, which names the value the JSON text did.
+    if (typeof value === 'string' || typeof value === 'number') return decimal(String(value))
     throw new GraphQLError('Money must be a string such as "9.99"')
   },
   parseLiteral: (node: ValueNode) => {
     // A literal keeps the digits as written, so 9.99 is read exactly.
     if (node.kind === Kind.STRING || node.kind === Kind.FLOAT || node.kind === Kind.INT)
-      return centsOf(node.value)
+      return decimal(node.value)
     throw new GraphQLError('Money must be a string such as "9.99"')
   },
 })

@@ -6,12 +6,15 @@ import healthRoutes from './health/routes.ts'
 import itemsRoutes from './items/routes.ts'
 import oauthRoutes from './oauth/routes.ts'
 import wellKnownRoutes from './oauth/well-known.ts'
+import roomsRoutes from './rooms/routes.ts'
+import { reportRuleReasons } from './rule-reasons.ts'
 import usersRoutes from './users/routes.ts'
 
 export async function restRoutes(
   app: FastifyInstance,
   options: { services: Container; settings: Settings },
 ): Promise<void> {
+  app.addHook('onRoute', reportRuleReasons)
   await app.register(healthRoutes, options)
   await app.register(oauthRoutes, options)
   await app.register(wellKnownRoutes, {
@@ -21,4 +24,5 @@ export async function restRoutes(
   })
   await app.register(usersRoutes, options)
   await app.register(itemsRoutes, options)
+  await app.register(roomsRoutes, options)
 }

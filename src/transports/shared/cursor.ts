@@ -1,5 +1,6 @@
 // Opaque page cursors: the sort they belong to and the last item's sort key and id, base64url-encoded.
-import { ITEM_NAME, type ItemCursor, type ItemSort } from '../../domain/items.ts'
+import { ItemName } from '../../domain/fields.ts'
+import type { ItemCursor, ItemSort } from '../../domain/items.ts'
 import { MAX_PRICE_CENTS } from '../../domain/money.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -11,7 +12,7 @@ function validKey(sort: ItemSort, key: unknown): boolean {
   if (field === 'price')
     return Number.isSafeInteger(key) && (key as number) >= 0 && (key as number) <= MAX_PRICE_CENTS
   if (typeof key !== 'string') return false
-  if (field === 'name') return key.length <= ITEM_NAME.maxLength && !key.includes('\u0000')
+  if (field === 'name') return key.length <= ItemName.maxLength && !key.includes('\u0000')
   return TIMESTAMP.test(key) && !Number.isNaN(Date.parse(key))
 }
 

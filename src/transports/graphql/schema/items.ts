@@ -1,4 +1,5 @@
 import type { ItemSort } from '../../../domain/items.ts'
+import { centsOf } from '../../shared/money.ts'
 import { builder } from '../builder.ts'
 import { decodeItemCursor, itemPage } from './item-pages.ts'
 import { ItemConnection, ItemRef, UserRef } from './refs.ts'
@@ -113,8 +114,8 @@ builder.queryFields((t) => ({
         ...(filter?.q != null && { q: filter.q }),
         ...(filter?.tag != null && { tag: filter.tag }),
         ...(filter?.ownerId != null && { ownerId: String(filter.ownerId) }),
-        ...(filter?.minPrice != null && { minPrice: filter.minPrice / 100 }),
-        ...(filter?.maxPrice != null && { maxPrice: filter.maxPrice / 100 }),
+        ...(filter?.minPrice != null && { minPriceCents: centsOf(filter.minPrice) }),
+        ...(filter?.maxPrice != null && { maxPriceCents: centsOf(filter.maxPrice) }),
       })
       return itemPage(page.items, first, order, page.next !== undefined)
     },
@@ -129,7 +130,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) =>
       ctx.services.items.create(ctx.actor, {
         name: input.name,
-        price: input.price / 100,
+        priceCents: centsOf(input.price),
         ...(input.description !== undefined && { description: input.description }),
         ...(input.tags != null && { tags: input.tags }),
       }),
@@ -149,7 +150,7 @@ builder.mutationFields((t) => ({
         String(id),
         {
           ...(input.name != null && { name: input.name }),
-          ...(input.price != null && { price: input.price / 100 }),
+          ...(input.price != null && { priceCents: centsOf(input.price) }),
           ...(input.description !== undefined && { description: input.description }),
           ...(input.tags != null && { tags: input.tags }),
         },

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Container } from '../../../container.ts'
+import { InvalidInputError } from '../../../domain/errors.ts'
 import { problemResponses } from '../../../plugins/problem.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
+import { centsOf } from '../../shared/money.ts'
 import { itemView } from '../../shared/views.ts'
 import { noBody } from '../no-body.ts'
 import { etagOf, ifMatchVersions, noneMatch } from './conditional.ts'
@@ -26,12 +28,11 @@ const IfMatch = Type.Object({
   ),
 })
 
-// Looks like a validation failure of the query, so it is reported like one.
-function badCursor(): Error {
-  return Object.assign(new Error('invalid cursor'), {
-    validation: [
-      { instancePath: '/cursor', keyword: 'cursor', message: 'is not a cursor of this listing', params: {} },
-    ],
+// A query parameter refused after ajv passed it (a cursor, or a price ajv's float tolerance let through) is
+// reported as ajv's refusals are, in the query, not as a domain refusal of a body field.
+function invalidQuery(pointer: string, reason: string): Error {
+  return Object.assign(new Error(`querystring${pointer} ${reason}`), {
+    validation: [{ instancePath: pointer, schemaPath: '', keyword: 'rule', message: reason, params: {} }],
     validationContext: 'querystring',
   })
 }
@@ -61,7 +62,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
       const { name, price, description, tags } = request.body
       const item = await services.items.create(request.actor, {
         name,
-        price,
+        priceCents: centsOf(price),
         ...(description !== undefined && { description }),
         ...(tags !== undefined && { tags }),
       })
@@ -90,17 +91,21 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
     async (request, reply) => {
       const { cursor, sort = '-created_at', min_price, max_price, owner, limit, q, tag } = request.query
       const after = cursor === undefined ? undefined : decodeCursor(cursor, sort)
-      if (cursor !== undefined && !after) throw badCursor()
-      const page = await services.items.list({
-        sort,
-        ...(limit !== undefined && { limit }),
-        ...(q !== undefined && { q }),
-        ...(tag !== undefined && { tag }),
-        ...(owner !== undefined && { ownerId: owner }),
-        ...(min_price !== undefined && { minPrice: min_price }),
-        ...(max_price !== undefined && { maxPrice: max_price }),
-        ...(after !== undefined && { after }),
-      })
+      if (cursor !== undefined && !after) throw invalidQuery('/cursor', 'is not a cursor of this listing')
+      const page = await services.items
+        .list({
+          sort,
+          ...(limit !== undefined && { limit }),
+          ...(q !== undefined && { q }),
+          ...(tag !== undefined && { tag }),
+          ...(owner !== undefined && { ownerId: owner }),
+          ...(min_price !== undefined && { minPriceCents: centsOf(min_price) }),
+          ...(max_price !== undefined && { maxPriceCents: centsOf(max_price) }),
+          ...(after !== undefined && { after }),
+        })
+        .catch((error: unknown) => {
+          throw error instanceof InvalidInputError ? invalidQuery(error.pointer, error.message) : error
+        })
       const next = page.next ? encodeCursor(sort, page.next) : null
       if (next) {
         const url = new URL(request.url, 'http://x')
@@ -156,10 +161,16 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
       },
     },
     async (request, reply) => {
+      const { name, price, description, tags } = request.body
       const item = await services.items.update(
         request.actor,
         request.params.id,
-        request.body,
+        {
+          ...(name !== undefined && { name }),
+          ...(price !== undefined && { priceCents: centsOf(price) }),
+          ...(description !== undefined && { description }),
+          ...(tags !== undefined && { tags }),
+        },
         ifMatchVersions(request.headers['if-match']),
       )
       return reply.header('etag', etagOf(item)).send(itemView(item))

@@ -1,35 +1,38 @@
-// Shapes of the /items endpoints. Limits come from the domain; prices are USD numbers with two decimals.
+// Shapes of the /items endpoints, built from the domain's field rules (src/domain/fields.ts), so ajv enforces
+// exactly what the domain does and the OpenAPI document shows it. Prices are USD numbers with two decimals.
 import { Type } from 'typebox'
-import { NO_NUL_PATTERN, UUID_PATTERN } from '../../../domain/ids.ts'
-import { ITEM_DESCRIPTION, ITEM_NAME, ITEM_TAGS, PAGE } from '../../../domain/items.ts'
-import { MAX_PRICE } from '../../../domain/money.ts'
+import {
+  Description,
+  ItemName,
+  ItemSortRule,
+  Nullable,
+  PAGE,
+  PageLimit,
+  SearchText,
+  Tag,
+  TagList,
+  Tags,
+  Uuid,
+} from '../../../domain/fields.ts'
+import { Price } from '../../../domain/money.ts'
 
 const itemId = '0191f2a4-6c1e-7a35-9a5c-2f1b9c0d4e11'
 const ownerId = '0191f2a4-5b0e-7c3d-8f21-3a4b5c6d7e8f'
 
-const id = Type.String({ pattern: UUID_PATTERN, description: 'Item id', examples: [itemId] })
-const name = Type.String({ ...ITEM_NAME, pattern: NO_NUL_PATTERN, examples: ['Teapot'] })
+const id = { ...Uuid, description: 'Item id', examples: [itemId] }
+const name = { ...ItemName, examples: ['Teapot'] }
+// The Price rule in dollars: ajv's multipleOf allows a little float error, so the edge's exact conversion
+// (src/transports/shared/money.ts) and the domain's rule have the last word, with this same reason.
 const price = Type.Number({
-  minimum: 0,
-  maximum: MAX_PRICE,
+  minimum: Price.minimum / 100,
+  maximum: Price.maximum / 100,
   multipleOf: 0.01,
+  errorMessage: Price.errorMessage,
   description: 'USD, at most two decimals; stored exactly as cents',
   examples: [9.99],
 })
-const description = Type.Union(
-  [Type.String({ maxLength: ITEM_DESCRIPTION.maxLength, pattern: NO_NUL_PATTERN }), Type.Null()],
-  {
-    examples: ['Short and stout'],
-  },
-)
-const tags = Type.Array(
-  Type.String({ minLength: 1, maxLength: ITEM_TAGS.maxLength, pattern: ITEM_TAGS.pattern }),
-  {
-    maxItems: ITEM_TAGS.maxItems,
-    description: 'Lower-cased, duplicates removed',
-    examples: [['kitchen', 'tea']],
-  },
-)
+const description = Nullable(Description, { examples: ['Short and stout'] })
+const tagList = { ...TagList, examples: [['kitchen', 'tea']] }
 const timestamp = Type.String({ format: 'date-time', examples: ['2026-11-24T18:00:00.000Z'] })
 
 const itemExample = {
@@ -50,7 +53,7 @@ export const ItemSchema = Type.Object(
     name,
     price,
     description,
-    tags,
+    tags: { ...Tags, description: 'Lower-cased, each once', examples: [['kitchen', 'tea']] },
     owner_id: Type.String({ format: 'uuid', description: 'The owner’s user id' }),
     version: Type.Integer({ minimum: 1, description: 'Grows by one with every change; the ETag carries it' }),
     created_at: timestamp,
@@ -62,7 +65,7 @@ export const ItemSchema = Type.Object(
 export const ItemParams = Type.Object({ id })
 
 export const CreateItemBody = Type.Object(
-  { name, price, description: Type.Optional(description), tags: Type.Optional(tags) },
+  { name, price, description: Type.Optional(description), tags: Type.Optional(tagList) },
   {
     additionalProperties: false,
     examples: [{ name: 'Teapot', price: 9.99, description: 'Short and stout', tags: ['kitchen', 'tea'] }],
@@ -74,7 +77,7 @@ export const UpdateItemBody = Type.Object(
     name: Type.Optional(name),
     price: Type.Optional(price),
     description: Type.Optional(description),
-    tags: Type.Optional(tags),
+    tags: Type.Optional(tagList),
   },
   {
     additionalProperties: false,
@@ -83,43 +86,22 @@ export const UpdateItemBody = Type.Object(
   },
 )
 
-export const SORTS = ['created_at', '-created_at', 'price', '-price', 'name', '-name'] as const
-
 export const ListItemsQuery = Type.Object(
   {
-    limit: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: PAGE.maxLimit,
-        default: PAGE.defaultLimit,
-        description: 'Page size',
-      }),
-    ),
+    limit: Type.Optional({ ...PageLimit, default: PAGE.defaultLimit, description: 'Page size' }),
     cursor: Type.Optional(
       Type.String({ maxLength: 512, description: 'The `next_cursor` of the previous page' }),
     ),
-    q: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 200,
-        pattern: NO_NUL_PATTERN,
-        description: 'Text in the name or description',
-      }),
-    ),
+    q: Type.Optional({ ...SearchText, description: 'Text in the name or description' }),
     min_price: Type.Optional({ ...price, description: 'Lowest price, inclusive' }),
     max_price: Type.Optional({ ...price, description: 'Highest price, inclusive' }),
-    owner: Type.Optional(Type.String({ pattern: UUID_PATTERN, description: 'Only items of this user id' })),
-    tag: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: ITEM_TAGS.maxLength,
-        pattern: NO_NUL_PATTERN,
-        description: 'Only items with this tag',
-      }),
-    ),
-    sort: Type.Optional(
-      Type.Enum([...SORTS], { default: '-created_at', description: 'Field to sort by; `-` for descending' }),
-    ),
+    owner: Type.Optional({ ...Uuid, description: 'Only items of this user id' }),
+    tag: Type.Optional({ ...Tag, description: 'Only items with this tag' }),
+    sort: Type.Optional({
+      ...ItemSortRule,
+      default: '-created_at',
+      description: 'Field to sort by; `-` for descending',
+    }),
   },
   { additionalProperties: false },
 )

@@ -1,27 +1,28 @@
-// Shapes of the /users endpoints. Field limits come from the domain, so the two cannot drift.
+// Shapes of the /users endpoints, built from the domain's field rules (src/domain/fields.ts): the domain and
+// ajv enforce one definition, and the OpenAPI document shows it.
 import { type Static, Type } from 'typebox'
-import { NO_NUL_PATTERN, UUID_PATTERN } from '../../../domain/ids.ts'
-import { EMAIL, FULL_NAME, PASSWORD, publicProfile, USERNAME, type User } from '../../../domain/users.ts'
+import {
+  CurrentPassword,
+  Email,
+  FullName,
+  Nullable,
+  PAGE,
+  PageLimit,
+  Password,
+  Username,
+  Uuid,
+} from '../../../domain/fields.ts'
+import { publicProfile, type User } from '../../../domain/users.ts'
 
-const id = Type.String({
-  pattern: UUID_PATTERN,
-  description: 'User id',
-  examples: ['0191f2a4-5b0e-7c3d-8f21-3a4b5c6d7e8f'],
-})
-const username = Type.String({
-  ...USERNAME,
+const id = { ...Uuid, description: 'User id', examples: ['0191f2a4-5b0e-7c3d-8f21-3a4b5c6d7e8f'] }
+const username = {
+  ...Username,
   description: 'Unique, case-insensitive; stored in lower case',
   examples: ['alice'],
-})
-const email = Type.String({ format: 'email', maxLength: EMAIL.maxLength, examples: ['alice@example.com'] })
-const fullName = Type.Union(
-  [Type.String({ minLength: 1, maxLength: FULL_NAME.maxLength, pattern: NO_NUL_PATTERN }), Type.Null()],
-  {
-    description: 'Display name',
-    examples: ['Alice Liddell'],
-  },
-)
-const password = Type.String({ ...PASSWORD, description: '8 to 128 characters; no composition rules' })
+}
+const email = { ...Email, description: 'Unique, case-insensitive', examples: ['alice@example.com'] }
+const fullName = Nullable(FullName, { description: 'Display name', examples: ['Alice Liddell'] })
+const password = { ...Password, description: '8 to 128 characters; no composition rules' }
 const timestamp = Type.String({ format: 'date-time', examples: ['2026-11-24T18:00:00.000Z'] })
 
 export const UserParams = Type.Object({ id })
@@ -46,9 +47,10 @@ export const UpdateMeBody = Type.Object(
     email: Type.Optional(email),
     full_name: Type.Optional(fullName),
     password: Type.Optional(password),
-    current_password: Type.Optional(
-      Type.String({ maxLength: PASSWORD.maxLength, description: 'Required when changing the password' }),
-    ),
+    current_password: Type.Optional({
+      ...CurrentPassword,
+      description: 'Required when changing the password',
+    }),
   },
   {
     additionalProperties: false,
@@ -127,10 +129,8 @@ export const AdminUpdateBody = Type.Object(
 
 export const ListUsersQuery = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size' })),
-    cursor: Type.Optional(
-      Type.String({ pattern: UUID_PATTERN, description: 'The `next_cursor` of the previous page' }),
-    ),
+    limit: Type.Optional({ ...PageLimit, default: PAGE.defaultLimit, description: 'Page size' }),
+    cursor: Type.Optional({ ...Uuid, description: 'The `next_cursor` of the previous page' }),
     role: Type.Optional(Type.Enum(['user', 'admin'])),
     disabled: Type.Optional(Type.Boolean()),
   },
