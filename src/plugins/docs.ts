@@ -32,6 +32,7 @@ async function docsPlugin(app: FastifyInstance, options: { version: string }) {
         { name: 'auth', description: 'OAuth2 tokens' },
         { name: 'users', description: 'Accounts and profiles' },
         { name: 'items', description: 'The catalog' },
+        { name: 'rooms', description: 'Chat rooms for signed-in users' },
         { name: 'health', description: 'Liveness and readiness for operators' },
       ],
       components: {
