@@ -2,14 +2,15 @@
 // before it is announced (`message.posted`) to the room's subscribers on every transport.
 import { v7 as uuidv7 } from 'uuid'
 import type { MaybeActor } from './actor.ts'
-import { InvalidInputError } from './errors.ts'
+import { check } from './check.ts'
 import type { EventPublisher } from './events.ts'
+import { MessageText, RoomName } from './fields.ts'
 import { requireActor } from './policy.ts'
 
-/** A room's name: lower-case letters, digits, `_` and `-`, at most 64 characters. */
-export const ROOM_NAME = { pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', maxLength: 64 } as const
-const ROOM_NAME_RE = new RegExp(ROOM_NAME.pattern)
-export const MESSAGE_TEXT = { minLength: 1, maxLength: 2000 } as const
+/** A room's name: lower-case letters, digits, `_` and `-`, at most 64 characters (the RoomName rule). */
+export const ROOM_NAME = { pattern: RoomName.pattern, maxLength: RoomName.maxLength } as const
+/** The MessageText rule's length, counted in characters (code points). */
+export const MESSAGE_TEXT = { minLength: MessageText.minLength, maxLength: MessageText.maxLength } as const
 /** Messages a client receives when it joins a room. */
 export const HISTORY = 50
 export const MESSAGE_PAGE = { defaultLimit: 50, maxLimit: 100 } as const
@@ -50,19 +51,14 @@ export interface MessagePage {
 
 /** Checks a room name (the part after `room:` in a topic); throws InvalidInputError at `pointer`. */
 export function checkRoomName(name: string, pointer = '/room'): string {
-  if (!ROOM_NAME_RE.test(name)) {
-    throw new InvalidInputError(pointer, 'must be 1 to 64 lower-case letters, digits, "_" or "-"')
-  }
+  check(RoomName, name, pointer)
   return name
 }
 
+// The rule refuses blank text, NUL (which PostgreSQL cannot store) and lone surrogates, and counts length in
+// code points, as a person counts characters; REST's schema is the same rule, so both refuse alike.
 function checkText(text: string): string {
-  if (text.trim().length === 0) throw new InvalidInputError('/text', 'must not be empty')
-  // Counted in code points, as a person counts characters.
-  if ([...text].length > MESSAGE_TEXT.maxLength) {
-    throw new InvalidInputError('/text', `must be at most ${MESSAGE_TEXT.maxLength} characters`)
-  }
-  if (!text.isWellFormed()) throw new InvalidInputError('/text', 'must be valid Unicode text')
+  check(MessageText, text, '/text')
   return text
 }
 
