@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql'
 import { builder } from './builder.ts'
 import './scalars.ts'
 import './schema/items.ts'
+import './schema/rooms.ts'
 import './schema/subscriptions.ts'
 import './schema/users.ts'
 
