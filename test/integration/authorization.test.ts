@@ -140,6 +140,10 @@ const MATRIX: Row[] = [
     params: { id: f.itemId } })),
   row('DELETE /items/{id}/watch',                    401,  204,  204,  204, (f) => ({
     params: { id: f.itemId } })),
+  row('GET /rooms/{name}/messages',                   401,  200,  200,  200, () => ({
+    params: { name: 'lobby' }, query: { limit: '5' } })),
+  row('POST /rooms/{name}/messages',                  401,  201,  201,  201, () => ({
+    params: { name: 'lobby' }, json: { text: 'Hello, room!' } })),
   // GraphQL: one row per Query and Mutation field.
   row('GRAPHQL query me',                            401,  200,  200,  200, () => gq('{ me { id } }')),
   row('GRAPHQL query user',                          200,  200,  200,  200, (f) => gq(
@@ -148,6 +152,8 @@ const MATRIX: Row[] = [
   row('GRAPHQL query item',                          200,  200,  200,  200, (f) => gq(
     'query($id: ID!) { item(id: $id) { id owner { id } } }', { id: f.itemId })),
   row('GRAPHQL query items',                         200,  200,  200,  200, () => gq('{ items(first: 5) { nodes { id } } }')),
+  row('GRAPHQL query roomMessages',                  401,  200,  200,  200, () => gq(
+    '{ roomMessages(room: "lobby", first: 5) { nodes { id } } }')),
   row('GRAPHQL mutation createItem',                 401,  200,  200,  200, () => gq(
     'mutation { createItem(input: { name: "Teapot", price: "9.99" }) { id } }')),
   row('GRAPHQL mutation updateItem',                 401,  200,  403,  200, (f) => gq(
@@ -158,6 +164,8 @@ const MATRIX: Row[] = [
     'mutation($id: ID!) { watchItem(id: $id) }', { id: f.itemId })),
   row('GRAPHQL mutation unwatchItem',                401,  200,  200,  200, (f) => gq(
     'mutation($id: ID!) { unwatchItem(id: $id) }', { id: f.itemId })),
+  row('GRAPHQL mutation postMessage',                401,  200,  200,  200, () => gq(
+    'mutation { postMessage(room: "lobby", text: "Hello, room!") { id } }')),
   row('GRAPHQL mutation updateMe',                   401,  200,  200,  200, () => gq(
     'mutation { updateMe(input: { fullName: "Renamed" }) { id } }')),
   row('GRAPHQL mutation updateUser',                 401,  403,  403,  200, async () => {
