@@ -1,6 +1,19 @@
 // Domain events: every change to an item is announced after its write commits, for whoever listens
-// (GraphQL subscriptions, WebSocket clients, notifications). Payloads are plain JSON.
-import type { Item } from './items.ts'
+// (GraphQL subscriptions, WebSocket clients, notifications). Payloads are plain JSON, with types of their
+// own: what goes out over the bus (and Redis) is decided here, not by whatever an entity gains.
+
+/** An item as its events tell it: the fields anyone may read, after the change. */
+export interface ItemSnapshot {
+  id: string
+  name: string
+  priceCents: number
+  description: string | null
+  tags: string[]
+  ownerId: string
+  version: number
+  createdAt: string
+  updatedAt: string
+}
 
 export interface PriceChanged {
   kind: 'price-changed'
@@ -21,8 +34,8 @@ export interface PostedMessage {
 }
 
 export type DomainEvent =
-  | { type: 'item.created'; at: string; item: Item }
-  | { type: 'item.updated'; at: string; item: Item }
+  | { type: 'item.created'; at: string; item: ItemSnapshot }
+  | { type: 'item.updated'; at: string; item: ItemSnapshot }
   | { type: 'item.deleted'; at: string; itemId: string; ownerId: string }
   /** Addressed to one user: only they may receive it. */
   | { type: 'notification'; at: string; userId: string; notification: PriceChanged }

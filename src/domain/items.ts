@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid'
 import type { MaybeActor } from './actor.ts'
 import { check } from './check.ts'
 import { NotFoundError, PreconditionFailedError } from './errors.ts'
-import type { DomainEvent, EventPublisher } from './events.ts'
+import type { DomainEvent, EventPublisher, ItemSnapshot } from './events.ts'
 import {
   Description,
   type ITEM_SORTS,
@@ -109,6 +109,21 @@ export function sortKey(item: Item, sort: ItemSort): string | number {
   return item.createdAt
 }
 
+/** What an item event carries: the fields anyone may read, copied one by one. */
+export function itemSnapshot(item: Item): ItemSnapshot {
+  return {
+    id: item.id,
+    name: item.name,
+    priceCents: item.priceCents,
+    description: item.description,
+    tags: item.tags,
+    ownerId: item.ownerId,
+    version: item.version,
+    createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
+  }
+}
+
 // The rules (src/domain/fields.ts) every transport's input meets, and the normalisations, here once. Pointers
 // name the fields as the API does.
 function checkedChanges(patch: ItemPatch): ItemChanges {
@@ -209,7 +224,7 @@ export class ItemService {
       updatedAt: now,
     }
     await this.#items.insert(item)
-    await this.#events.publish({ type: 'item.created', at: now, item })
+    await this.#events.publish({ type: 'item.created', at: now, item: itemSnapshot(item) })
     return item
   }
 
@@ -286,7 +301,7 @@ export class ItemService {
   // the one who made the change, who knows).
   async #announceUpdate(actor: MaybeActor, before: Item, after: Item): Promise<void> {
     const at = after.updatedAt
-    const events: DomainEvent[] = [{ type: 'item.updated', at, item: after }]
+    const events: DomainEvent[] = [{ type: 'item.updated', at, item: itemSnapshot(after) }]
     if (before.priceCents !== after.priceCents) {
       for (const userId of await this.#watches.watchersOf(after.id)) {
         if (userId === actor?.id) continue
