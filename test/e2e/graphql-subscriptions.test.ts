@@ -148,6 +148,40 @@ describe('GraphQL subscriptions over graphql-transport-ws', () => {
     expect(message.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED')
   })
 
+  it('roomMessages: a message posted over REST reaches the room’s subscribers, not another room’s', async () => {
+    const [poster, listener] = [await user(), await user()]
+    const query =
+      'subscription($room: String!) { roomMessages(room: $room) { id room text author { id name } createdAt } }'
+    type Heard = { roomMessages: { room: string; text: string; author: { id: string; name: string } } }
+    const lobby = subscribe<Heard>(client(listener.token), query, { room: 'lobby' })
+    const kitchen = subscribe<Heard>(client(listener.token), query, { room: 'kitchen' })
+
+    let n = 0
+    const post = (room: string) =>
+      api(`/rooms/${room}/messages`, { json: { text: `hello ${++n}` }, auth: poster.auth })
+    const heard = await firstMessage(lobby, () => post('lobby'))
+    expect(heard.data?.roomMessages).toMatchObject({ room: 'lobby', author: { id: poster.id } })
+    expect(heard.data?.roomMessages.text).toMatch(/^hello \d+$/)
+    expect(heard.data?.roomMessages.author.name).toMatch(/^sub_/)
+    // The kitchen's first message is the kitchen's own: none of the lobby's reached it.
+    const own = await firstMessage(kitchen, () => post('kitchen'))
+    expect(own.data?.roomMessages.room).toBe('kitchen')
+    lobby.dispose()
+    kitchen.dispose()
+  })
+
+  it('roomMessages needs a signed-in connection and a room name', async () => {
+    const query = 'subscription($room: String!) { roomMessages(room: $room) { text } }'
+    const anonymous = subscribe(client(), query, { room: 'lobby' })
+    expect((await anonymous.next()).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED')
+    const signedIn = await user()
+    const badName = subscribe(client(signedIn.token), query, { room: 'Not a room' })
+    expect((await badName.next()).errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: '/room',
+    })
+  })
+
   it('closes a connection whose token is refused with 4403 Forbidden, as graphql-transport-ws says', async () => {
     const closed = new Promise<{ code: number; reason: string }>((resolve) => {
       const c = createClient({
