@@ -17,6 +17,7 @@ import security from './plugins/security.ts'
 import { installValidators, parseQueryString } from './plugins/validation.ts'
 import graphql from './transports/graphql/plugin.ts'
 import { restRoutes } from './transports/rest/index.ts'
+import ws from './transports/ws/plugin.ts'
 
 export interface AppOptions {
   /** Pino options, or false for no logs (tests). */
@@ -86,6 +87,23 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
   await app.register(security, { corsOrigins: settings.CORS_ORIGINS, publicUrl: settings.PUBLIC_URL })
   await app.register(docs, { version: pkg.version })
   await app.register(restRoutes, { services, settings })
+  // Before GraphQL: its subscriptions then share the WebSocket server this sets up (limits, origin, 1001).
+  await app.register(ws, {
+    authenticator: services.authenticator,
+    rateLimits: services.rateLimits,
+    rooms: services.rooms,
+    users: services.users,
+    presence: services.presence,
+    bus: services.bus,
+    corsOrigins: settings.CORS_ORIGINS,
+    maxMessage: settings.WS_MAX_MESSAGE,
+    maxBuffer: settings.WS_MAX_BUFFER,
+    heartbeatSeconds: settings.WS_HEARTBEAT,
+    authTimeoutSeconds: settings.WS_AUTH_TIMEOUT,
+    accountCheckSeconds: settings.ACCOUNT_CACHE_TTL,
+    maxPerUser: settings.WS_MAX_PER_USER,
+    maxPerIp: settings.WS_MAX_PER_IP,
+  })
   await app.register(graphql, {
     services,
     authenticator: services.authenticator,

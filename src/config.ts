@@ -93,6 +93,37 @@ export const SettingsSchema = Type.Object({
     minimum: 1,
     description: 'Nodes an operation may ask for',
   }),
+  WS_MAX_MESSAGE: Type.Integer({
+    default: 65_536,
+    minimum: 1024,
+    description:
+      'Bytes a WebSocket frame may have (/ws and GraphQL subscriptions); larger ones close with 1009',
+  }),
+  WS_MAX_BUFFER: Type.Integer({
+    default: 1_048_576,
+    minimum: 1024,
+    description: 'Bytes waiting to be sent to one WebSocket client before it is disconnected as too slow',
+  }),
+  WS_HEARTBEAT: Type.Integer({
+    default: 30,
+    minimum: 1,
+    description: 'Seconds between pings; a connection that did not answer the last one is closed',
+  }),
+  WS_AUTH_TIMEOUT: Type.Integer({
+    default: 10,
+    minimum: 1,
+    description: 'Seconds an anonymous WebSocket connection may stay silent before it is closed',
+  }),
+  WS_MAX_PER_USER: Type.Integer({
+    default: 20,
+    minimum: 1,
+    description: 'WebSocket connections per user, per instance',
+  }),
+  WS_MAX_PER_IP: Type.Integer({
+    default: 200,
+    minimum: 1,
+    description: 'WebSocket connections per IP, per instance',
+  }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   ALLOW_SIGNUP: Type.Boolean({ default: true, description: 'Whether POST /users is open to anyone' }),
   ACCESS_TOKEN_TTL: Type.Integer({ default: 900, minimum: 30, maximum: 86_400, description: 'Seconds' }),

@@ -41,6 +41,14 @@ export type DomainEvent =
   | { type: 'notification'; at: string; userId: string; notification: PriceChanged }
   /** Posted to a room: for the room's subscribers. */
   | { type: 'message.posted'; at: string; message: PostedMessage }
+  /** Someone's first connection joined a room, or their last one left it. */
+  | {
+      type: 'presence'
+      at: string
+      room: string
+      change: 'joined' | 'left'
+      member: { userId: string; name: string }
+    }
 
 export interface EventPublisher {
   /** Announces events that have been committed; delivery is at most once, to listeners present now. */

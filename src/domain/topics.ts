@@ -20,6 +20,8 @@ export function topicsOf(event: DomainEvent): string[] {
       return [`notifications:${event.userId}`]
     case 'message.posted':
       return [`room:${event.message.room}`]
+    case 'presence':
+      return [`room:${event.room}`]
     default:
       return []
   }

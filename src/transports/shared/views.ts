@@ -1,5 +1,6 @@
 // How domain objects look on the wire, for every transport that speaks JSON (REST bodies, WebSocket
 // frames): snake_case fields, prices in dollars. Money is cents inside; this is the edge.
+import type { DomainEvent, PostedMessage } from '../../domain/events.ts'
 import type { Item } from '../../domain/items.ts'
 import { fromCents } from '../../domain/money.ts'
 import type { RoomMessage } from '../../domain/rooms.ts'
@@ -38,12 +39,46 @@ export interface MessageView {
   created_at: string
 }
 
-export function messageView(message: RoomMessage): MessageView {
+export function messageView(message: RoomMessage | PostedMessage): MessageView {
   return {
     id: message.id,
     room: message.room,
     author: { id: message.authorId, name: message.authorName },
     text: message.text,
     created_at: message.createdAt,
+  }
+}
+
+/** A domain event as realtime clients receive it. */
+export function eventView(event: DomainEvent): Record<string, unknown> {
+  switch (event.type) {
+    case 'item.created':
+    case 'item.updated':
+      return { type: event.type, at: event.at, item: itemView(event.item) }
+    case 'item.deleted':
+      return { type: event.type, at: event.at, item_id: event.itemId, owner_id: event.ownerId }
+    case 'notification': {
+      const n = event.notification
+      return {
+        type: event.type,
+        at: event.at,
+        notification: {
+          kind: n.kind,
+          item_id: n.itemId,
+          item_name: n.itemName,
+          old_price: fromCents(n.oldPriceCents),
+          new_price: fromCents(n.newPriceCents),
+        },
+      }
+    }
+    case 'message.posted':
+      return { type: event.type, at: event.at, message: messageView(event.message) }
+    case 'presence':
+      return {
+        type: event.type,
+        at: event.at,
+        change: event.change,
+        member: { id: event.member.userId, name: event.member.name },
+      }
   }
 }

@@ -1,0 +1,216 @@
+// The WebSocket transport at /ws (over @fastify/websocket, which GraphQL subscriptions share): sign-in,
+// topics, rooms and resume over the same services, rules and limits as REST and GraphQL. It also owns what
+// every WebSocket connection needs: the frame size limit, the Origin check against cross-site hijacking, and
+// close code 1001 for every socket when the server shuts down.
+import websocket from '@fastify/websocket'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Authenticator } from '../../auth/authenticator.ts'
+import { InvalidTokenError } from '../../auth/tokens.ts'
+import type { EventBus } from '../../domain/events.ts'
+import type { PresenceStore } from '../../domain/presence.ts'
+import type { RateLimits } from '../../domain/rate-limits.ts'
+import type { RoomService } from '../../domain/rooms.ts'
+import type { UserService } from '../../domain/users.ts'
+import { sendProblem } from '../../plugins/errors.ts'
+import { clientAddress } from '../../plugins/rate-limit.ts'
+import asyncApi from './asyncapi.ts'
+import { Hub } from './hub.ts'
+import { CLOSE } from './protocol.ts'
+import { Session } from './session.ts'
+
+export interface WsOptions {
+  authenticator: Authenticator
+  rateLimits: RateLimits
+  rooms: RoomService
+  users: UserService
+  presence: PresenceStore
+  bus: EventBus
+  corsOrigins: string
+  maxMessage: number
+  maxBuffer: number
+  heartbeatSeconds: number
+  authTimeoutSeconds: number
+  accountCheckSeconds: number
+  maxPerUser: number
+  maxPerIp: number
+}
+
+// Sub-protocols the server speaks: GraphQL's two, and `bearer` (the token follows it, never echoed).
+const PROTOCOLS = ['graphql-transport-ws', 'graphql-ws', 'bearer']
+
+/** `Sec-WebSocket-Protocol: bearer, <token>`: the browser-friendly way to send a token. */
+function protocolToken(request: FastifyRequest): string | undefined {
+  const offered = String(request.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim())
+  const at = offered.indexOf('bearer')
+  return at >= 0 ? offered[at + 1] : undefined
+}
+
+function headerToken(request: FastifyRequest): string | undefined {
+  return /^Bearer +(\S+)$/i.exec(request.headers.authorization ?? '')?.[1]
+}
+
+// Same-origin pages and clients that send no Origin (not browsers) may connect; other sites only when listed.
+function originAllowed(request: FastifyRequest, allowed: string[]): boolean {
+  const origin = request.headers.origin
+  if (!origin || allowed.includes('*') || allowed.includes(origin)) return true
+  try {
+    return new URL(origin).host === request.headers.host
+  } catch {
+    return false
+  }
+}
+
+function tally(counts: Map<string, number>, key: string, by: number): number {
+  const n = (counts.get(key) ?? 0) + by
+  if (n > 0) counts.set(key, n)
+  else counts.delete(key)
+  return n
+}
+
+async function wsPlugin(app: FastifyInstance, options: WsOptions) {
+  const sessions = new Set<Session>()
+  const perUser = new Map<string, number>()
+  const perIp = new Map<string, number>()
+  const allowedOrigins = options.corsOrigins
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+
+  await app.register(websocket, {
+    options: {
+      maxPayload: options.maxMessage,
+      handleProtocols: (offered: Set<string>) => PROTOCOLS.find((p) => offered.has(p)) ?? false,
+    },
+    // Every socket (GraphQL's too) is told the server is going away, so that its client reconnects elsewhere.
+    // Waits (a second at most) for the closing handshakes, so that the code reaches the clients.
+    preClose(this: FastifyInstance, done: () => void) {
+      const clients = [...this.websocketServer.clients]
+      const closed = clients.map((client) => new Promise((resolve) => client.once('close', resolve)))
+      for (const client of clients) client.close(CLOSE.goingAway, 'Server shutting down')
+      const timer = setTimeout(() => {
+        for (const client of clients) client.terminate()
+      }, 1000)
+      void Promise.all(closed).then(() => {
+        clearTimeout(timer)
+        this.websocketServer.close()
+        done()
+      })
+    },
+    errorHandler(error, socket, request) {
+      request.log.warn({ err: error }, 'websocket error')
+      socket.terminate()
+    },
+  })
+
+  const hub = new Hub(options.bus)
+  const context = {
+    ...options,
+    hub,
+    authTimeoutMs: options.authTimeoutSeconds * 1000,
+    presenceTtlMs: options.heartbeatSeconds * 3000,
+    log: app.log,
+  }
+
+  // A WebSocket upgrade from a page of another site is refused before anything else runs.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.headers.upgrade?.toLowerCase() !== 'websocket') return
+    if (originAllowed(request, allowedOrigins)) return
+    return sendProblem(
+      request,
+      reply,
+      403,
+      `WebSocket connections from ${request.headers.origin} are not allowed.`,
+    )
+  })
+
+  // The token in Sec-WebSocket-Protocol is checked before the upgrade, so a bad one is a 401 problem.
+  const protocolSignIn = async (request: FastifyRequest, reply: FastifyReply) => {
+    const token = protocolToken(request)
+    if (!token) return
+    try {
+      request.actor = await options.authenticator.authenticate(token)
+    } catch (error) {
+      if (!(error instanceof InvalidTokenError)) throw error
+      return sendProblem(request, reply, 401, 'The access token is invalid or has expired. Sign in again.')
+    }
+  }
+
+  app.route({
+    method: 'GET',
+    url: '/ws',
+    schema: { hide: true },
+    preHandler: protocolSignIn,
+    handler: (request, reply) =>
+      sendProblem(
+        request,
+        reply,
+        426,
+        'This is a WebSocket endpoint: connect with a WebSocket client.',
+      ).header('upgrade', 'websocket'),
+    wsHandler: (socket, request) => {
+      const ip = clientAddress(request)
+      const userId = request.actor?.id
+      const session = new Session(
+        socket,
+        ip,
+        context,
+        request.actor,
+        protocolToken(request) ?? headerToken(request),
+      )
+      if (
+        tally(perIp, ip, 1) > options.maxPerIp ||
+        (userId && tally(perUser, userId, 1) > options.maxPerUser)
+      ) {
+        session.close(CLOSE.policy, 'Too many connections')
+      }
+      sessions.add(session)
+      socket.on('close', () => {
+        sessions.delete(session)
+        tally(perIp, ip, -1)
+        if (userId) tally(perUser, userId, -1)
+      })
+    },
+  })
+
+  // Heartbeat: ping every connection, close those that did not answer the last ping, keep their rooms'
+  // presence alive, and announce who left with a crashed instance's connections.
+  const heartbeat = setInterval(() => {
+    const rooms = new Map<string, string[]>()
+    for (const session of sessions) {
+      session.ping()
+      for (const room of session.rooms) rooms.set(room, [...(rooms.get(room) ?? []), session.id])
+    }
+    void (async () => {
+      for (const [room, ids] of rooms) await options.presence.refresh(room, ids, context.presenceTtlMs)
+      for (const { room, member } of await options.presence.sweep()) {
+        await options.bus.publish({
+          type: 'presence',
+          at: new Date().toISOString(),
+          room,
+          change: 'left',
+          member,
+        })
+      }
+    })().catch((error) => app.log.warn({ err: error }, 'websocket: presence upkeep failed'))
+  }, options.heartbeatSeconds * 1000)
+  heartbeat.unref()
+
+  // A disabled account's connections close within the account cache's TTL.
+  const accounts = setInterval(() => {
+    for (const session of sessions) void session.checkAccount()
+  }, Math.max(1, options.accountCheckSeconds) * 1000)
+  accounts.unref()
+
+  app.addHook('onClose', async () => {
+    clearInterval(heartbeat)
+    clearInterval(accounts)
+    hub.close()
+  })
+
+  await app.register(asyncApi)
+}
+
+export default fp(wsPlugin, { name: 'ws', dependencies: ['auth', 'errors'] })
