@@ -2,6 +2,7 @@
 // connection stays open), sign-in three ways, public and private topics, rooms with history and presence,
 // resume after a reconnect, and the limits that protect the server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TokenService } from '../../src/auth/tokens.ts'
 import { createTestApp, type SignedUp, signUpAndIn, type TestApp } from '../support/app.ts'
 import { connectWs, type Frame, injectWs, isType, type WsClient } from '../support/ws.ts'
 
@@ -235,6 +236,62 @@ describe('rooms', () => {
 })
 
 describe('limits', () => {
+  it('closes with 4401 when the token expires without a fresh one', async () => {
+    const tokens = new TokenService(t.services.keys, {
+      issuer: t.settings.JWT_ISSUER,
+      audience: t.settings.JWT_AUDIENCE,
+      accessTokenTtl: 1,
+    })
+    const short = await tokens.issue({ id: alice.id, role: 'user' }, ['items:read'])
+    const c = await connect({ authorization: `Bearer ${short.accessToken}` })
+    expect((await c.closed).code).toBe(4401)
+
+    // A fresh token sent in time keeps the connection open past the first one's expiry.
+    const renewed = await tokens.issue({ id: alice.id, role: 'user' }, ['items:read'])
+    const kept = await connect({ authorization: `Bearer ${renewed.accessToken}` })
+    kept.send({ type: 'auth', token: alice.token, id: 'renew' })
+    expect(await kept.next()).toMatchObject({ type: 'ack', id: 'renew' })
+    const expiry = Date.now() + 1500
+    while (Date.now() < expiry) await new Promise((resolve) => setTimeout(resolve, 100))
+    kept.send({ type: 'ping', id: 'after' })
+    expect(await kept.next()).toEqual({ type: 'pong', id: 'after' })
+  })
+
+  it('disconnects a client that stops reading, instead of buffering for it', async () => {
+    const slow = await createTestApp({ WS_MAX_BUFFER: '65536' })
+    try {
+      await slow.app.listen({ host: '127.0.0.1', port: 0 })
+      const c = await connectWs(`http://127.0.0.1:${(slow.app.server.address() as { port: number }).port}`)
+      c.send({ type: 'subscribe', topic: 'items' })
+      await c.next(isType('ack'))
+      // The client reads nothing more; the server has events of 5 KB to send it.
+      ;(c.ws as unknown as { _socket: { pause(): void } })._socket.pause()
+      const at = new Date().toISOString()
+      const item = {
+        id: crypto.randomUUID(),
+        name: 'Big',
+        priceCents: 100,
+        description: 'x'.repeat(5000),
+        tags: [],
+        ownerId: alice.id,
+        version: 1,
+        createdAt: at,
+        updatedAt: at,
+      }
+      const server = slow.app.websocketServer
+      // Bounded: 4,000 events (20 MB) are far more than the socket buffers hold.
+      for (let i = 0; i < 4000 && server.clients.size > 0; i++) {
+        await slow.services.bus.publish({ type: 'item.updated', at, item: { ...item, version: i + 1 } })
+        if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve))
+      }
+      for (let i = 0; i < 100 && server.clients.size > 0; i++) await new Promise((r) => setTimeout(r, 50))
+      expect(server.clients.size).toBe(0)
+      c.ws.terminate()
+    } finally {
+      await slow.close()
+    }
+  })
+
   it('closes a frame over WS_MAX_MESSAGE with 1009', async () => {
     const c = await connect()
     c.send('x'.repeat(t.settings.WS_MAX_MESSAGE + 1))
