@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DomainEvent } from '../../src/domain/events.ts'
 import { createTestApp, type SignedUp, signUpAndIn, type TestApp } from '../support/app.ts'
 import { type RedisServer, startRedisServer } from '../support/redis-server.ts'
+import { type Frame, injectWs, isType } from '../support/ws.ts'
 
 const REDIS_TIMEOUT = 400
 let redis: RedisServer
@@ -70,5 +71,33 @@ describe('a hung Redis', () => {
     } finally {
       unsubscribe()
     }
+  })
+
+  it('keeps /ws clients connected through a Redis restart, and delivers to them again after', async () => {
+    const c = await injectWs(t.app)
+    c.send({ type: 'subscribe', topic: 'items' })
+    await c.next(isType('ack'))
+    await redis.stop()
+    try {
+      await write('while down')
+      c.send({ type: 'ping', id: 'alive' })
+      expect(await c.next(isType('pong'))).toEqual({ type: 'pong', id: 'alive' })
+    } finally {
+      await redis.start()
+    }
+    // Bounded: the connection comes back on its own schedule, and the bus rests a second after a failure.
+    const created = (f: Frame | string) =>
+      isType('event')(f) &&
+      (f as { event: { item?: { name: string } } }).event.item?.name?.startsWith('back') === true
+    let heard = false
+    for (let i = 0; i < 60 && !heard; i++) {
+      await write(`back ${i}`)
+      heard = await c.next(created, 100).then(
+        () => true,
+        () => false,
+      )
+    }
+    expect(heard).toBe(true)
+    c.ws.terminate()
   })
 })
