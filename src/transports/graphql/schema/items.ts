@@ -1,8 +1,11 @@
+import { Description, ItemName, SearchText, Tag, Tags, Uuid } from '../../../domain/fields.ts'
 import type { ItemSort } from '../../../domain/items.ts'
+import { Price } from '../../../domain/money.ts'
 import { centsOf } from '../../shared/money.ts'
 import { builder } from '../builder.ts'
 import { decodeItemCursor, itemPage } from './item-pages.ts'
 import { ItemConnection, ItemRef, UserRef } from './refs.ts'
+import { ruleDoc } from './rule-docs.ts'
 
 const ItemSortEnum = builder.enumType('ItemSort', {
   values: {
@@ -55,29 +58,33 @@ class BadCurrency extends InvalidInputError {
 
 const ItemsFilter = builder.inputType('ItemsFilter', {
   fields: (t) => ({
-    q: t.string({ description: 'Text in the name or description (counts double, as in REST)' }),
-    minPrice: t.field({ type: 'Money' }),
-    maxPrice: t.field({ type: 'Money' }),
-    ownerId: t.id(),
-    tag: t.string(),
+    q: t.string({
+      description: ruleDoc(SearchText, 'Text in the name or description (counts double, as in REST)'),
+    }),
+    minPrice: t.field({ type: 'Money', description: ruleDoc(Price, 'Lowest price, inclusive') }),
+    maxPrice: t.field({ type: 'Money', description: ruleDoc(Price, 'Highest price, inclusive') }),
+    ownerId: t.id({ description: ruleDoc(Uuid, 'Only items of this user') }),
+    tag: t.string({ description: ruleDoc(Tag, 'Only items with this tag') }),
   }),
 })
 
+const TAGS = `Each tag ${Tag.errorMessage}; once lower-cased and deduplicated, the list ${Tags.errorMessage}.`
+
 const CreateItemInput = builder.inputType('CreateItemInput', {
   fields: (t) => ({
-    name: t.string({ required: true }),
-    price: t.field({ type: 'Money', required: true }),
-    description: t.string(),
-    tags: t.stringList(),
+    name: t.string({ required: true, description: ruleDoc(ItemName) }),
+    price: t.field({ type: 'Money', required: true, description: ruleDoc(Price) }),
+    description: t.string({ description: ruleDoc(Description) }),
+    tags: t.stringList({ description: TAGS }),
   }),
 })
 
 const UpdateItemInput = builder.inputType('UpdateItemInput', {
   fields: (t) => ({
-    name: t.string(),
-    price: t.field({ type: 'Money' }),
-    description: t.string(),
-    tags: t.stringList(),
+    name: t.string({ description: ruleDoc(ItemName) }),
+    price: t.field({ type: 'Money', description: ruleDoc(Price) }),
+    description: t.string({ description: ruleDoc(Description, 'Null clears it') }),
+    tags: t.stringList({ description: TAGS }),
   }),
 })
 

@@ -1,9 +1,11 @@
+import { CurrentPassword, Email, FullName, Password } from '../../../domain/fields.ts'
 import { maySeePrivateFields } from '../../../domain/policy.ts'
 import type { User } from '../../../domain/users.ts'
 import { builder } from '../builder.ts'
 import type { Page } from './connections.ts'
 import { decodeItemCursor, itemPage } from './item-pages.ts'
 import { ItemConnection, UserConnection, UserRef } from './refs.ts'
+import { ruleDoc } from './rule-docs.ts'
 
 const Role = builder.enumType('Role', { values: ['user', 'admin'] as const })
 
@@ -61,10 +63,10 @@ const UsersFilter = builder.inputType('UsersFilter', {
 
 const UpdateMeInput = builder.inputType('UpdateMeInput', {
   fields: (t) => ({
-    email: t.string(),
-    fullName: t.string(),
-    password: t.string({ description: 'Needs currentPassword' }),
-    currentPassword: t.string(),
+    email: t.string({ description: ruleDoc(Email) }),
+    fullName: t.string({ description: ruleDoc(FullName, 'Null clears it') }),
+    password: t.string({ description: ruleDoc(Password, 'Needs currentPassword') }),
+    currentPassword: t.string({ description: ruleDoc(CurrentPassword) }),
   }),
 })
 
