@@ -10,8 +10,3 @@ export const Price = integerRule({
   maximum: MAX_PRICE_CENTS,
   errorMessage: `must be an amount from 0 to ${MAX_PRICE_CENTS / 100} with at most two decimals`,
 })
-
-/** @deprecated Dollars belong to the edge: use dollarsOf from src/transports/shared/money.ts. */
-export function fromCents(cents: number): number {
-  return cents / 100
-}

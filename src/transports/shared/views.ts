@@ -2,8 +2,8 @@
 // frames): snake_case fields, prices in dollars. Money is cents inside; this is the edge.
 import type { DomainEvent, PostedMessage } from '../../domain/events.ts'
 import type { Item } from '../../domain/items.ts'
-import { fromCents } from '../../domain/money.ts'
 import type { RoomMessage } from '../../domain/rooms.ts'
+import { dollarsOf } from './money.ts'
 
 export interface ItemView {
   id: string
@@ -21,7 +21,7 @@ export function itemView(item: Item): ItemView {
   return {
     id: item.id,
     name: item.name,
-    price: fromCents(item.priceCents),
+    price: dollarsOf(item.priceCents),
     description: item.description,
     tags: item.tags,
     owner_id: item.ownerId,
@@ -66,8 +66,8 @@ export function eventView(event: DomainEvent): Record<string, unknown> {
           kind: n.kind,
           item_id: n.itemId,
           item_name: n.itemName,
-          old_price: fromCents(n.oldPriceCents),
-          new_price: fromCents(n.newPriceCents),
+          old_price: dollarsOf(n.oldPriceCents),
+          new_price: dollarsOf(n.newPriceCents),
         },
       }
     }
