@@ -9,9 +9,6 @@ export function normaliseId(id: string): string | undefined {
 
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
 
-/** Text that every database stores: PostgreSQL refuses the NUL character. */
-export const NO_NUL_PATTERN = '^[^\\u0000]*$'
-
 /** Lower-cased, compatibility-normalised text for case-insensitive search, the same on every database. */
 export function searchable(...parts: (string | null | undefined)[]): string {
   return parts
