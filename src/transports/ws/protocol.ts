@@ -32,7 +32,7 @@ const id = Type.Optional(
 const topic = Type.String({
   maxLength: 100,
   description: '`items`, `item:{id}`, `notifications` (your own) or `room:{name}`',
-  examples: ['items', 'room:lobby'],
+  examples: ['items', 'item:0191f2a4-6c1e-7a35-9a5c-2f1b9c0d4e11', 'notifications', 'room:lobby'],
 })
 const offset = Type.String({
   maxLength: 64,
@@ -51,7 +51,7 @@ export const SubscribeFrame = Type.Object(
 )
 export const UnsubscribeFrame = Type.Object(
   { type: Type.Literal('unsubscribe'), topic, id },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'Stop following a topic; leaving a room tells its members' },
 )
 export const PublishFrame = Type.Object(
   {
@@ -69,7 +69,10 @@ export const PublishFrame = Type.Object(
   },
   { additionalProperties: false, description: 'Post a message to a room (signed in)' },
 )
-export const PingFrame = Type.Object({ type: Type.Literal('ping'), id }, { additionalProperties: false })
+export const PingFrame = Type.Object(
+  { type: Type.Literal('ping'), id },
+  { additionalProperties: false, description: 'Ask whether the connection still works; answered with pong' },
+)
 
 export const CLIENT_FRAMES = {
   auth: AuthFrame,
@@ -135,7 +138,10 @@ export const SERVER_FRAMES = {
         Type.Object({}, { additionalProperties: true, description: 'The stored message' }),
       ),
     },
-    { description: 'A client frame succeeded' },
+    {
+      description:
+        'A client frame succeeded: `auth` (with `user`), `subscribe` and `unsubscribe` (with `topic`), `publish` (with `topic` and the stored `message`)',
+    },
   ),
   event: Type.Object(
     {
@@ -170,7 +176,17 @@ export const SERVER_FRAMES = {
       type: Type.Literal('error'),
       id: Type.Optional(Type.String()),
       code: Type.String({
-        examples: ['unknown-type', 'invalid-frame', 'invalid-input', 'unauthenticated', 'rate-limited'],
+        description: 'What went wrong; the same words as the domain’s errors over REST and GraphQL',
+        examples: [
+          'unknown-type',
+          'invalid-frame',
+          'invalid-input',
+          'unauthenticated',
+          'forbidden',
+          'rate-limited',
+          'unavailable',
+          'internal',
+        ],
       }),
       message: Type.String(),
       field: Type.Optional(Type.String({ description: 'JSON pointer of the offending field' })),
@@ -178,7 +194,10 @@ export const SERVER_FRAMES = {
         Type.Integer({ description: 'Seconds to wait (rate-limited, unavailable)' }),
       ),
     },
-    { description: 'A client frame failed; the connection stays open' },
+    { description: 'A client frame failed; the connection stays open, except after a refused `auth` (4401)' },
   ),
-  pong: Type.Object({ type: Type.Literal('pong'), id: Type.Optional(Type.String()) }),
+  pong: Type.Object(
+    { type: Type.Literal('pong'), id: Type.Optional(Type.String()) },
+    { description: 'Answers a ping' },
+  ),
 } as const
