@@ -16,7 +16,12 @@ const DESCRIPTION = `Trestle serves accounts and their catalog items.
   .map((t) => `\`${t}\``)
   .join(', ')}) and a \`request_id\`. \`POST /token\` answers errors in the RFC 6749 shape instead.
 
-**Money** is USD as a JSON number with at most two decimals (\`9.99\`).`
+**Money** is USD as a JSON number with at most two decimals (\`9.99\`).
+
+**Realtime.** The WebSocket at \`/ws\` carries item events, your notifications and chat rooms (with history
+and presence), and resumes after a reconnect; its frames, sign-in, close codes and delivery guarantee are
+described in the AsyncAPI 3 document at [\`/asyncapi.json\`](/asyncapi.json). GraphQL subscriptions are served
+at \`/graphql\`.`
 
 async function docsPlugin(app: FastifyInstance, options: { version: string }) {
   await app.register(swagger, {

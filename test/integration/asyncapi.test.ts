@@ -140,6 +140,14 @@ describe('the document', () => {
   })
 })
 
+describe('the REST reference', () => {
+  it('mentions /ws and links the AsyncAPI document', async () => {
+    const openapi = (await t.app.inject({ url: '/openapi.json' })).json()
+    expect(openapi.info.description).toContain('`/ws`')
+    expect(openapi.info.description).toContain('(/asyncapi.json)')
+  })
+})
+
 // --- Frames from real sessions fit the published payloads --------------------------------------------------
 
 describe('frames the server really sends', () => {
