@@ -22,8 +22,8 @@ import ws from './transports/ws/plugin.ts'
 export interface AppOptions {
   /** Pino options, or false for no logs (tests). */
   logger?: FastifyServerOptions['logger']
-  /** Prebuilt services; by default they are created from the settings and closed with the app. */
-  services?: Container
+  /** Prebuilt adapters and services; by default created from the settings and closed with the app. */
+  container?: Container
 }
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/
@@ -70,8 +70,10 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  const services = options.services ?? (await createContainer(settings, { log: app.log }))
-  if (!options.services) app.addHook('onClose', () => services.close())
+  const container = options.container ?? (await createContainer(settings, { log: app.log }))
+  if (!options.container) app.addHook('onClose', () => container.close())
+  // Each transport and plugin is handed the services it uses, never the container.
+  const { authenticator, rateLimits, users, items, rooms, bus } = container
 
   installValidators(app)
   // JSON is the only body every route takes; /token adds forms for itself. Anything else is 415.
@@ -81,20 +83,30 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
   // answers with its id.
   await app.register(requestId)
   await app.register(closing)
-  await app.register(auth, { authenticator: services.authenticator })
-  await app.register(rateLimit, { limits: services.rateLimits })
+  await app.register(auth, { authenticator })
+  await app.register(rateLimit, { limits: rateLimits })
   app.addHook('onRequest', rejectInvalidToken)
   await app.register(security, { corsOrigins: settings.CORS_ORIGINS, publicUrl: settings.PUBLIC_URL })
   await app.register(docs, { version: pkg.version })
-  await app.register(restRoutes, { services, settings })
+  await app.register(restRoutes, {
+    services: {
+      users,
+      items,
+      rooms,
+      grants: container.grants,
+      keys: container.keys,
+      checks: container.checks,
+    },
+    settings,
+  })
   // Before GraphQL: its subscriptions then share the WebSocket server this sets up (limits, origin, 1001).
   await app.register(ws, {
-    authenticator: services.authenticator,
-    rateLimits: services.rateLimits,
-    rooms: services.rooms,
-    users: services.users,
-    presence: services.presence,
-    bus: services.bus,
+    authenticator,
+    rateLimits,
+    rooms,
+    users,
+    presence: container.presence,
+    bus,
     corsOrigins: settings.CORS_ORIGINS,
     maxMessage: settings.WS_MAX_MESSAGE,
     maxBuffer: settings.WS_MAX_BUFFER,
@@ -105,8 +117,9 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
     maxPerIp: settings.WS_MAX_PER_IP,
   })
   await app.register(graphql, {
-    services,
-    authenticator: services.authenticator,
+    services: { users, items, rooms, bus },
+    rateLimits,
+    authenticator,
     graphiql:
       settings.GRAPHIQL === 'auto' ? settings.NODE_ENV !== 'production' : settings.GRAPHIQL === 'true',
     introspection: settings.GRAPHQL_INTROSPECTION,

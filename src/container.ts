@@ -41,8 +41,8 @@ export interface Container {
   redis: Redis | undefined
   /** Domain events: in process, or across instances through Redis. */
   bus: EventBus
-  /** What readiness reports beyond the database (bounded by REDIS_TIMEOUT). */
-  dependencies(): Promise<Record<string, 'ok' | 'down'>>
+  /** Each dependency's state for readiness: a database round trip, and a Redis PING (REDIS_TIMEOUT). */
+  checks(): Promise<{ database: 'ok' | 'down' } & Record<string, 'ok' | 'down'>>
   users: UserService
   items: ItemService
   rooms: RoomService
@@ -66,21 +66,26 @@ export interface ContainerOverrides {
 
 const silent = { info() {}, warn() {}, error() {} }
 
-// The limiter store: in-process, or Redis with a per-instance fallback when REDIS_URL is set.
-async function limiterStore(settings: Settings, log: RedisLog & FallbackLog) {
-  if (!settings.REDIS_URL) return { limiter: new MemoryLimiterStore(), redis: undefined }
+// The shared Redis connection when REDIS_URL is set; the service starts without it if it is not reachable.
+async function sharedRedis(settings: Settings, log: RedisLog) {
+  if (!settings.REDIS_URL) return undefined
   const redis = openRedis({ url: settings.REDIS_URL, commandTimeoutMs: settings.REDIS_TIMEOUT, log })
   if (!(await connectRedis(redis, Math.max(settings.REDIS_TIMEOUT, 1000)))) {
     log.error({}, 'redis: not reachable at start; serving with per-instance limits until it is')
   }
-  const limiter = new FallbackLimiterStore({
+  return redis
+}
+
+// The limiter store: in-process, or Redis with a per-instance fallback.
+function limiterStore(settings: Settings, redis: Redis | undefined, log: FallbackLog): LimiterStore {
+  if (!redis) return new MemoryLimiterStore()
+  return new FallbackLimiterStore({
     primary: new RedisLimiterStore(redis, settings.REDIS_PREFIX),
     fallback: new MemoryLimiterStore(),
     instances: settings.RATE_LIMIT_INSTANCES,
     primaryUp: () => redis.status === 'ready',
     log,
   })
-  return { limiter, redis }
 }
 
 export async function createContainer(
@@ -97,10 +102,17 @@ export async function createContainer(
     ...(overrides.onQuery && { onQuery: overrides.onQuery }),
     log,
   })
-  const { limiter, redis } = overrides.limiter
-    ? { limiter: overrides.limiter, redis: undefined }
-    : await limiterStore(settings, log)
+  const redis = await sharedRedis(settings, log)
+  // A test's limiter replaces the limiter only: Redis still carries events and presence.
+  const limiter = overrides.limiter ?? limiterStore(settings, redis, log)
   let bus: EventBus | undefined
+  // Written once, for a start that fails half-way and for the end.
+  const teardown = async () => {
+    await bus?.close()
+    await limiter.close()
+    if (redis) await closeRedis(redis)
+    await database.close()
+  }
   try {
     await migrateToLatest(database.db)
     if (redis) {
@@ -164,8 +176,16 @@ export async function createContainer(
         windowSeconds: settings.RATE_LIMIT_WINDOW,
       }),
       redis,
-      dependencies: async (): Promise<Record<string, 'ok' | 'down'>> =>
-        redis ? { redis: await pingRedis(redis) } : {},
+      async checks() {
+        const [databaseState, redisState] = await Promise.all([
+          database.ping().then(
+            () => 'ok' as const,
+            () => 'down' as const,
+          ),
+          redis ? pingRedis(redis) : undefined,
+        ])
+        return { database: databaseState, ...(redisState && { redis: redisState }) }
+      },
       users,
       bus,
       rooms: new RoomService({
@@ -181,18 +201,10 @@ export async function createContainer(
       }),
       authenticator,
       grants: new TokenGrants({ users, tokens, refreshTokens, throttle }),
-      async close() {
-        await bus?.close()
-        await limiter.close()
-        if (redis) await closeRedis(redis)
-        await database.close()
-      },
+      close: teardown,
     }
   } catch (error) {
-    await bus?.close()
-    await limiter.close()
-    if (redis) await closeRedis(redis)
-    await database.close()
+    await teardown()
     throw error
   }
 }

@@ -31,7 +31,7 @@ export class Authenticator {
   }
 
   /** The actor a bearer token speaks for; InvalidTokenError when the token or its account is no good. */
-  async authenticate(token: string): Promise<Actor> {
+  async actorFor(token: string): Promise<Actor> {
     const claimed = await this.#tokens.verify(token)
     const account = await this.#status(claimed.id)
     if (!account.active) throw new InvalidTokenError('account disabled or deleted')

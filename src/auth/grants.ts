@@ -79,7 +79,7 @@ export class TokenGrants {
     // The same wait whether or not the account exists: the throttle keys on the name as typed.
     const wait = await this.#throttle.waitMs(username, ip)
     if (wait > 0) throw new LoginThrottledError(wait)
-    const user = await this.#users.authenticate(username, password)
+    const user = await this.#users.checkPassword(username, password)
     if (!user) {
       await this.#throttle.failed(username, ip)
       // One answer for unknown users, wrong passwords and disabled accounts.

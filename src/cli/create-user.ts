@@ -4,9 +4,13 @@
 // from an argument, which would land in the shell's history and the process list.
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
+import { openDatabase } from '../adapters/db/database.ts'
+import { migrateToLatest } from '../adapters/db/migrate.ts'
+import { SqlUserRepository } from '../adapters/db/user-repository.ts'
+import { Argon2Hasher } from '../adapters/password/argon2.ts'
 import { ConfigError, loadSettings } from '../config.ts'
-import { createContainer } from '../container.ts'
 import { DomainError, InvalidInputError } from '../domain/errors.ts'
+import { UserService } from '../domain/users.ts'
 
 async function readPassword(): Promise<string> {
   if (!process.stdin.isTTY) {
@@ -46,16 +50,25 @@ async function main(): Promise<number> {
   }
   const settings = loadSettings()
   const password = await readPassword()
-  const services = await createContainer(settings)
+  // The database alone: creating an account needs no Redis, keys or bus.
+  const database = openDatabase({ url: settings.DATABASE_URL, dataDir: settings.DATA_DIR, poolSize: 1 })
   try {
-    const user = await services.users.create(
+    await migrateToLatest(database.db)
+    const users = new UserService({
+      users: new SqlUserRepository(database.db),
+      hasher: new Argon2Hasher(),
+      allowSignup: true,
+      // A new account has no sessions to end.
+      sessions: { endAll: async () => {} },
+    })
+    const user = await users.create(
       { username: values.username, email: values.email, password, fullName: values['full-name'] ?? null },
       values.admin ? 'admin' : 'user',
     )
     console.log(`Created ${user.role} ${user.username} (${user.id}).`)
     return 0
   } finally {
-    await services.close()
+    await database.close()
   }
 }
 

@@ -8,12 +8,3 @@ export function normaliseId(id: string): string | undefined {
 }
 
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
-
-/** Lower-cased, compatibility-normalised text for case-insensitive search, the same on every database. */
-export function searchable(...parts: (string | null | undefined)[]): string {
-  return parts
-    .filter((p): p is string => typeof p === 'string')
-    .join('\n')
-    .normalize('NFKC')
-    .toLowerCase()
-}

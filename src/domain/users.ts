@@ -160,7 +160,7 @@ export class UserService {
    * Checks a username and password. Unknown users, wrong passwords and disabled accounts all give
    * null, after the same amount of hashing work, so that the answer reveals nothing.
    */
-  async authenticate(username: string, password: string): Promise<User | null> {
+  async checkPassword(username: string, password: string): Promise<User | null> {
     const name = username.toLowerCase()
     // A name that cannot exist is not looked up, but costs the same hashing work as one that could.
     const record = USERNAME_RE.test(name) ? await this.#users.findByUsername(name) : undefined

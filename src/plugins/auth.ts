@@ -1,5 +1,5 @@
 // Bearer tokens (RFC 6750): who is calling. `request.actor` is null for anonymous callers; a route that
-// needs a signed-in caller adds `onRequest: app.authenticate`, the get_current_user of this server.
+// needs a signed-in caller adds `onRequest: app.requireSignIn`, the get_current_user of this server.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Authenticator } from '../auth/authenticator.ts'
@@ -20,7 +20,7 @@ declare module 'fastify' {
     bearer?: false
   }
   interface FastifyInstance {
-    authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+    requireSignIn: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
   }
 }
 
@@ -62,14 +62,14 @@ async function authPlugin(app: FastifyInstance, options: { authenticator: Authen
       return
     }
     try {
-      request.actor = await options.authenticator.authenticate(token)
+      request.actor = await options.authenticator.actorFor(token)
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error
       request.tokenError = 'invalid_token'
     }
   })
 
-  app.decorate('authenticate', async (request: FastifyRequest) => {
+  app.decorate('requireSignIn', async (request: FastifyRequest) => {
     if (!request.actor) throw new UnauthenticatedError()
   })
 }

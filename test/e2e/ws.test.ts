@@ -64,6 +64,10 @@ describe('/ws on the real server', () => {
 
   it('on SIGTERM closes /ws and GraphQL subscription sockets with 1001, and exits 0', async () => {
     const c = await connectWs(server.url)
+    let connected: () => void = () => {}
+    const graphqlConnected = new Promise<void>((resolve) => {
+      connected = resolve
+    })
     const graphqlClosed = new Promise<number>((resolve) => {
       const client: Client = createClient({
         url: `${server.url.replace(/^http/, 'ws')}/graphql`,
@@ -72,13 +76,14 @@ describe('/ws on the real server', () => {
         lazy: false,
         // Losing the connection at shutdown is what this test expects, not an error to print.
         onNonLazyError: () => {},
-        on: { closed: (event) => resolve((event as { code: number }).code) },
+        on: { connected, closed: (event) => resolve((event as { code: number }).code) },
       })
       client.subscribe(
         { query: 'subscription { itemEvents { type } }' },
         { next() {}, error() {}, complete() {} },
       )
     })
+    await graphqlConnected
     // Both connections are up once the server answers on each.
     c.send({ type: 'ping', id: 'up' })
     await c.next()

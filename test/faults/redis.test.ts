@@ -59,7 +59,7 @@ describe('a hung Redis', () => {
 
   it('delivers events again once it thaws', async () => {
     const seen: DomainEvent[] = []
-    const unsubscribe = t.services.bus.subscribe((event) => seen.push(event))
+    const unsubscribe = t.container.bus.subscribe((event) => seen.push(event))
     try {
       // Bounded: the bus rests a second after the last failure, then publishes again.
       for (let i = 0; i < 60 && !seen.some((e) => e.type === 'item.created'); i++) {

@@ -78,8 +78,8 @@ describe('problem responses', () => {
   })
 
   it('500 without a stack or the error message, with a request id to quote', async () => {
-    const original = t.services.items.get
-    t.services.items.get = async () => {
+    const original = t.container.items.get
+    t.container.items.get = async () => {
       throw new Error('connection string postgres://secret@db')
     }
     try {
@@ -89,7 +89,7 @@ describe('problem responses', () => {
       expect(res.body).not.toContain('at ')
       expect(body.request_id).toBe(res.headers['x-request-id'])
     } finally {
-      t.services.items.get = original
+      t.container.items.get = original
     }
   })
 

@@ -217,8 +217,8 @@ describe('mutations follow the domain rules', () => {
 
 describe('errors', () => {
   it('masks internal errors as INTERNAL with nothing internal in them', async () => {
-    const original = t.services.items.get
-    t.services.items.get = async () => {
+    const original = t.container.items.get
+    t.container.items.get = async () => {
       throw new Error('connection string postgres://secret@db')
     }
     try {
@@ -226,7 +226,7 @@ describe('errors', () => {
       expect(codes(r)).toEqual(['INTERNAL'])
       expect(JSON.stringify(r)).not.toContain('secret')
     } finally {
-      t.services.items.get = original
+      t.container.items.get = original
     }
   })
 
@@ -294,7 +294,7 @@ describe('limits, before any resolver runs', () => {
 
 describe('batching: a constant number of queries however many rows', () => {
   async function seed(n: number) {
-    const db = t.services.database.db
+    const db = t.container.database.db
     const now = new Date().toISOString()
     const tag = `batch${n}`
     for (let i = 0; i < n; i++) {

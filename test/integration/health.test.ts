@@ -5,7 +5,7 @@ import { createTestApp, type TestApp } from '../support/app.ts'
 let t: TestApp
 
 // The scaled-out project also reports Redis.
-const redisCheck = () => (t.services.redis ? { redis: 'ok' } : {})
+const redisCheck = () => (t.container.redis ? { redis: 'ok' } : {})
 
 beforeAll(async () => {
   t = await createTestApp()
@@ -26,8 +26,8 @@ describe('health', () => {
   })
 
   it('GET /health/ready answers 503 when the database is gone', async () => {
-    const original = t.services.database.ping
-    t.services.database.ping = async () => {
+    const original = t.container.database.ping
+    t.container.database.ping = async () => {
       throw new Error('connection refused')
     }
     try {
@@ -35,7 +35,7 @@ describe('health', () => {
       expect(res.statusCode).toBe(503)
       expect(res.json()).toEqual({ status: 'down', checks: { database: 'down', ...redisCheck() } })
     } finally {
-      t.services.database.ping = original
+      t.container.database.ping = original
     }
   })
 })

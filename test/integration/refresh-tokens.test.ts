@@ -49,7 +49,7 @@ describe('grant_type=refresh_token', () => {
 
   it('stores only a hash of the refresh token', async () => {
     const { tokens } = await signIn()
-    const rows = await t.services.database.db.selectFrom('refresh_tokens').select('token_hash').execute()
+    const rows = await t.container.database.db.selectFrom('refresh_tokens').select('token_hash').execute()
     expect(rows.length).toBeGreaterThan(0)
     for (const row of rows) expect(row.token_hash).not.toContain(tokens.refresh_token)
     expect(rows.map((r) => r.token_hash)).not.toContain(tokens.refresh_token)
@@ -104,7 +104,7 @@ describe('grant_type=refresh_token', () => {
 
   it('expires a sign-in REFRESH_TOKEN_TTL after it started, however often it was rotated', async () => {
     const { tokens } = await signIn()
-    await t.services.database.db
+    await t.container.database.db
       .updateTable('refresh_tokens')
       .set({ expires_at: '2000-01-01T00:00:00.000Z' })
       .execute()

@@ -182,7 +182,7 @@ describe('refusals', () => {
 
 describe('posting and paging', () => {
   it('POST stores the message as the caller, answers 201 with it and Location, and announces it', async () => {
-    const events = record(t.services.bus)
+    const events = record(t.container.bus)
     const res = await post(alice, 'lobby', { text: 'Hello, room!' })
     expect(res.statusCode).toBe(201)
     expect(res.headers.location).toBe('/rooms/lobby/messages')

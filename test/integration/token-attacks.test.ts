@@ -56,7 +56,7 @@ interface Signed {
 
 /** A token signed with the server's own signing key, as the server issues them, with the changes asked for. */
 async function signed({ claims = {}, header = {}, key }: Signed = {}): Promise<string> {
-  const signing = t.services.keys.signing
+  const signing = t.container.keys.signing
   const payload: Record<string, unknown> = { ...goodPayload(alice.id), ...claims }
   for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name]
   return new SignJWT(payload)
@@ -98,7 +98,7 @@ describe('signature and key attacks', () => {
   })
 
   it('refuses an unsigned token that names the real kid (alg: none)', async () => {
-    const kid = t.services.keys.signing.kid
+    const kid = t.container.keys.signing.kid
     await expectRefused(assemble({ alg: 'none', typ: 'at+jwt', kid }, goodPayload(alice.id)))
   })
 
@@ -106,16 +106,16 @@ describe('signature and key attacks', () => {
   // keyed with the public key, which anyone can compute from the JWKS.
   describe('HS256 keyed with the public key (algorithm confusion)', () => {
     const publicX = () => {
-      const [jwk] = t.services.keys.publicJwks
+      const [jwk] = t.container.keys.publicJwks
       if (!jwk?.x) throw new Error('no public key in the key ring')
       return jwk.x
     }
     const hs256 = (secret: string | Buffer) => (input: string) =>
       createHmac('sha256', secret).update(input).digest('base64url')
-    const header = () => ({ alg: 'HS256', typ: 'at+jwt', kid: t.services.keys.signing.kid })
+    const header = () => ({ alg: 'HS256', typ: 'at+jwt', kid: t.container.keys.signing.kid })
 
     it('the public JWK says which key the server signs with', async () => {
-      expect(t.services.keys.publicJwks[0]?.kid).toBe(t.services.keys.signing.kid)
+      expect(t.container.keys.publicJwks[0]?.kid).toBe(t.container.keys.signing.kid)
       const jwks = (await t.app.inject({ url: '/.well-known/jwks.json' })).json()
       expect(jwks.keys.map((k: { x: string }) => k.x)).toContain(publicX())
     })
@@ -139,12 +139,12 @@ describe('signature and key attacks', () => {
   it('refuses a token signed by an unknown key claiming the real kid', async () => {
     const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
     const token = await signed({ key: privateKey })
-    expect(decodeProtectedHeader(token).kid).toBe(t.services.keys.signing.kid)
+    expect(decodeProtectedHeader(token).kid).toBe(t.container.keys.signing.kid)
     await expectRefused(token)
   })
 
   it('refuses a token without a kid', async () => {
-    const signing = t.services.keys.signing
+    const signing = t.container.keys.signing
     const token = await new SignJWT(goodPayload(alice.id))
       .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt' })
       .sign(signing.privateKey)
@@ -239,7 +239,7 @@ describe('an account changed after its token was issued', () => {
       const carol = await signUpAndIn(uncached)
       const call = () => uncached.app.inject({ url: '/users/me', headers: carol.auth })
       expect((await call()).statusCode).toBe(200)
-      await uncached.services.database.db.deleteFrom('users').where('id', '=', carol.id).execute()
+      await uncached.container.database.db.deleteFrom('users').where('id', '=', carol.id).execute()
       const res = await call()
       problem(res, 401)
       expect(res.headers['www-authenticate']).toContain('error="invalid_token"')
@@ -247,7 +247,7 @@ describe('an account changed after its token was issued', () => {
 
     it('refuses, on the default cache, the token of a deleted account not seen since', async () => {
       const dave = await signUpAndIn(t)
-      await t.services.database.db.deleteFrom('users').where('id', '=', dave.id).execute()
+      await t.container.database.db.deleteFrom('users').where('id', '=', dave.id).execute()
       await expectRefused(dave.token)
     })
   })

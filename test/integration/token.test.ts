@@ -101,7 +101,7 @@ describe('POST /token errors (RFC 6749 §5.2)', () => {
 
   it('refuses a disabled account like a wrong password', async () => {
     const bob = await signUpAndIn(t)
-    await t.services.database.db
+    await t.container.database.db
       .updateTable('users')
       .set({ disabled: true })
       .where('id', '=', bob.id)

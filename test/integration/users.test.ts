@@ -59,7 +59,7 @@ describe('POST /users (sign-up)', () => {
     })
     const body = problem(res, 422)
     expect(body.errors).toEqual([{ in: 'body', pointer: '/role', detail: 'is not a known field' }])
-    const lookup = await t.services.database.db
+    const lookup = await t.container.database.db
       .selectFrom('users')
       .select('id')
       .where('username', '=', 'mallory')
@@ -83,7 +83,7 @@ describe('POST /users (sign-up)', () => {
   })
 
   it('stores an argon2id hash with the OWASP parameters', async () => {
-    const row = await t.services.database.db
+    const row = await t.container.database.db
       .selectFrom('users')
       .select('password_hash')
       .where('id', '=', alice.id)

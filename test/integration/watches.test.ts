@@ -15,7 +15,7 @@ beforeAll(async () => {
   owner = await signUpAndIn(t)
   watcher = await signUpAndIn(t)
   other = await signUpAndIn(t)
-  events = record(t.services.bus)
+  events = record(t.container.bus)
 })
 afterAll(async () => {
   events.stop()
@@ -117,7 +117,7 @@ describe('domain events', () => {
     const item = await createItem('Cup', 2)
     await watch(watcher, item.id)
     await t.app.inject({ method: 'DELETE', url: `/items/${item.id}`, headers: owner.auth })
-    const rows = await t.services.database.db
+    const rows = await t.container.database.db
       .selectFrom('watches')
       .selectAll()
       .where('item_id', '=', item.id)

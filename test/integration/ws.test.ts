@@ -140,7 +140,7 @@ describe('signing in', () => {
   it('closes a connection whose account is disabled, within ACCOUNT_CACHE_TTL', async () => {
     const carol = await signUpAndIn(t)
     const c = await connect(carol.auth)
-    await t.services.database.db
+    await t.container.database.db
       .updateTable('users')
       .set({ disabled: true })
       .where('id', '=', carol.id)
@@ -189,7 +189,7 @@ describe('rooms', () => {
   it('join with history and presence, messages for everyone in the room, joins and leaves', async () => {
     const at = await listening()
     const room = `r${Date.now()}`
-    await t.services.rooms.post({ id: alice.id, role: 'user', scopes: [] }, room, 'earlier')
+    await t.container.rooms.post({ id: alice.id, role: 'user', scopes: [] }, room, 'earlier')
     const a = await tcp(at, alice.auth)
     a.send({ type: 'subscribe', topic: `room:${room}`, id: 'a' })
     expect(await a.next(isType('history'))).toMatchObject({
@@ -237,7 +237,7 @@ describe('rooms', () => {
 
 describe('limits', () => {
   it('closes with 4401 when the token expires without a fresh one', async () => {
-    const tokens = new TokenService(t.services.keys, {
+    const tokens = new TokenService(t.container.keys, {
       issuer: t.settings.JWT_ISSUER,
       audience: t.settings.JWT_AUDIENCE,
       accessTokenTtl: 1,
@@ -281,7 +281,7 @@ describe('limits', () => {
       const server = slow.app.websocketServer
       // Bounded: 4,000 events (20 MB) are far more than the socket buffers hold.
       for (let i = 0; i < 4000 && server.clients.size > 0; i++) {
-        await slow.services.bus.publish({ type: 'item.updated', at, item: { ...item, version: i + 1 } })
+        await slow.container.bus.publish({ type: 'item.updated', at, item: { ...item, version: i + 1 } })
         if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve))
       }
       for (let i = 0; i < 100 && server.clients.size > 0; i++) await new Promise((r) => setTimeout(r, 50))

@@ -9,7 +9,7 @@ import { createTestDatabase } from './database.ts'
 
 export interface TestApp {
   app: FastifyInstance
-  services: Container
+  container: Container
   settings: Settings
   close(): Promise<void>
 }
@@ -30,15 +30,15 @@ export async function createTestApp(
     RATE_LIMIT_ENABLED: 'false',
     ...env,
   })
-  const services = await createContainer(settings, overrides)
-  const app = await buildApp(settings, { logger: false, services })
+  const container = await createContainer(settings, overrides)
+  const app = await buildApp(settings, { logger: false, container })
   return {
     app,
-    services,
+    container,
     settings,
     async close() {
       await app.close()
-      await services.close()
+      await container.close()
       await database.cleanup()
     },
   }
@@ -70,7 +70,7 @@ export async function signUpAndIn(
   if (created.statusCode !== 201) throw new Error(`sign-up failed: ${created.body}`)
   const { id } = created.json()
   if (options.role === 'admin') {
-    await t.services.database.db.updateTable('users').set({ role: 'admin' }).where('id', '=', id).execute()
+    await t.container.database.db.updateTable('users').set({ role: 'admin' }).where('id', '=', id).execute()
   }
   const token = await signIn(t, username, password)
   return { id, username, password, token, auth: { authorization: `Bearer ${token}` } }

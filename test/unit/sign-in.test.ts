@@ -35,7 +35,7 @@ afterAll(() => database.close())
 
 async function verificationsFor(username: string, password: string) {
   const before = hasher.verifications
-  const user = await users.authenticate(username, password)
+  const user = await users.checkPassword(username, password)
   return { user, verifications: hasher.verifications - before }
 }
 
@@ -66,20 +66,20 @@ describe('outdated hashes', () => {
       .set({ password_hash: await weak.hash('an old password') })
       .where('id', '=', user.id)
       .execute()
-    expect(await users.authenticate('old', 'wrong password')).toBeNull()
+    expect(await users.checkPassword('old', 'wrong password')).toBeNull()
     const stillWeak = await database.db
       .selectFrom('users')
       .select('password_hash')
       .where('id', '=', user.id)
       .executeTakeFirstOrThrow()
     expect(stillWeak.password_hash).toMatch(/m=4096,t=1/)
-    expect((await users.authenticate('old', 'an old password'))?.id).toBe(user.id)
+    expect((await users.checkPassword('old', 'an old password'))?.id).toBe(user.id)
     const row = await database.db
       .selectFrom('users')
       .select('password_hash')
       .where('id', '=', user.id)
       .executeTakeFirstOrThrow()
     expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
-    expect((await users.authenticate('old', 'an old password'))?.id).toBe(user.id)
+    expect((await users.checkPassword('old', 'an old password'))?.id).toBe(user.id)
   })
 })

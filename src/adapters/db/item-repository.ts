@@ -1,6 +1,6 @@
 import { type ExpressionBuilder, type Kysely, type Selectable, sql, type Transaction } from 'kysely'
-import { searchable } from '../../domain/ids.ts'
 import type { Item, ItemChanges, ItemQuery, ItemRepository } from '../../domain/items.ts'
+import { searchable } from '../../domain/search.ts'
 import type { Database, ItemsTable } from './schema.ts'
 
 type ItemRow = Omit<Selectable<ItemsTable>, 'search_text'>

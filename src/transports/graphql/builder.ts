@@ -1,13 +1,24 @@
 // The code-first schema builder: Pothos types are checked against the domain types at compile time, so
 // the schema and the code cannot drift.
 import SchemaBuilder from '@pothos/core'
-import type { Container } from '../../container.ts'
 import type { MaybeActor } from '../../domain/actor.ts'
+import type { EventBus } from '../../domain/events.ts'
+import type { ItemService } from '../../domain/items.ts'
+import type { RoomService } from '../../domain/rooms.ts'
+import type { UserService } from '../../domain/users.ts'
 import type { Loaders } from './loaders.ts'
+
+/** The domain services GraphQL resolvers use. */
+export interface GraphQLServices {
+  users: UserService
+  items: ItemService
+  rooms: RoomService
+  bus: EventBus
+}
 
 export interface GraphQLContext {
   actor: MaybeActor
-  services: Container
+  services: GraphQLServices
   loaders: Loaders
 }
 

@@ -12,11 +12,10 @@ import {
 } from 'graphql'
 import mercurius from 'mercurius'
 import type { Authenticator } from '../../auth/authenticator.ts'
-import type { Container } from '../../container.ts'
 import type { MaybeActor } from '../../domain/actor.ts'
-import { RateLimitedError } from '../../domain/rate-limits.ts'
+import { RateLimitedError, type RateLimits } from '../../domain/rate-limits.ts'
 import { clientAddress, setRateLimitHeaders } from '../../plugins/rate-limit.ts'
-import type { GraphQLContext } from './builder.ts'
+import type { GraphQLContext, GraphQLServices } from './builder.ts'
 import { formatError } from './errors.ts'
 import graphiqlPage from './graphiql.ts'
 import { measureDocument, type QueryLimits } from './limits.ts'
@@ -24,7 +23,8 @@ import { createLoaders } from './loaders.ts'
 import { graphqlSchema } from './schema.ts'
 
 export interface GraphQLOptions {
-  services: Container
+  services: GraphQLServices
+  rateLimits: RateLimits
   authenticator: Authenticator
   limits: QueryLimits
   /** Bytes a document may have; larger ones are refused before they are parsed. */
@@ -92,7 +92,7 @@ function variablesOf(request: FastifyRequest): Record<string, unknown> {
 const MAX_TOKENS = 10_000
 
 async function graphqlPlugin(app: FastifyInstance, options: GraphQLOptions) {
-  const { services, limits, maxDocumentBytes } = options
+  const { services, rateLimits, limits, maxDocumentBytes } = options
 
   // Subscribers sign in with `{ "authorization": "Bearer <token>" }` in connection_init: the actor, null for
   // anonymous, false when the token is refused.
@@ -102,7 +102,7 @@ async function graphqlPlugin(app: FastifyInstance, options: GraphQLOptions) {
     const token = /^Bearer +(\S+)$/i.exec(header)?.[1]
     if (!token) return false
     try {
-      return await options.authenticator.authenticate(token)
+      return await options.authenticator.actorFor(token)
     } catch {
       return false
     }
@@ -226,7 +226,7 @@ async function graphqlPlugin(app: FastifyInstance, options: GraphQLOptions) {
       const measured = refuseAbusive(schema, document, variables ?? {}, operation)
       const charged = chargeOf(measured.cost)
       ctx.cost = { complexity: measured.cost, charged }
-      const decision = await services.rateLimits.charge(
+      const decision = await rateLimits.charge(
         { actor: ctx.actor, ip: clientAddress(ctx.reply.request) },
         charged,
       )

@@ -1,8 +1,12 @@
 // Every REST route group. Each group keeps its schemas beside its routes.
 import type { FastifyInstance } from 'fastify'
+import type { TokenGrants } from '../../auth/grants.ts'
+import type { KeyRing } from '../../auth/keys.ts'
 import type { Settings } from '../../config.ts'
-import type { Container } from '../../container.ts'
-import healthRoutes from './health/routes.ts'
+import type { ItemService } from '../../domain/items.ts'
+import type { RoomService } from '../../domain/rooms.ts'
+import type { UserService } from '../../domain/users.ts'
+import healthRoutes, { type Checks } from './health/routes.ts'
 import itemsRoutes from './items/routes.ts'
 import oauthRoutes from './oauth/routes.ts'
 import wellKnownRoutes from './oauth/well-known.ts'
@@ -10,19 +14,29 @@ import roomsRoutes from './rooms/routes.ts'
 import { reportRuleReasons } from './rule-reasons.ts'
 import usersRoutes from './users/routes.ts'
 
+/** What the REST routes use: each group gets its own service, nothing else. */
+export interface RestServices {
+  users: UserService
+  items: ItemService
+  rooms: RoomService
+  grants: TokenGrants
+  keys: KeyRing
+  checks: Checks
+}
+
 export async function restRoutes(
   app: FastifyInstance,
-  options: { services: Container; settings: Settings },
+  { services, settings }: { services: RestServices; settings: Settings },
 ): Promise<void> {
   app.addHook('onRoute', reportRuleReasons)
-  await app.register(healthRoutes, options)
-  await app.register(oauthRoutes, options)
+  await app.register(healthRoutes, { checks: services.checks })
+  await app.register(oauthRoutes, { grants: services.grants })
   await app.register(wellKnownRoutes, {
-    ...options,
-    issuer: options.settings.JWT_ISSUER,
-    publicUrl: options.settings.PUBLIC_URL,
+    keys: services.keys,
+    issuer: settings.JWT_ISSUER,
+    publicUrl: settings.PUBLIC_URL,
   })
-  await app.register(usersRoutes, options)
-  await app.register(itemsRoutes, options)
-  await app.register(roomsRoutes, options)
+  await app.register(usersRoutes, { users: services.users })
+  await app.register(itemsRoutes, { items: services.items })
+  await app.register(roomsRoutes, { rooms: services.rooms })
 }

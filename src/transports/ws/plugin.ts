@@ -131,7 +131,7 @@ async function wsPlugin(app: FastifyInstance, options: WsOptions) {
     const token = protocolToken(request)
     if (!token) return
     try {
-      request.actor = await options.authenticator.authenticate(token)
+      request.actor = await options.authenticator.actorFor(token)
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error
       return sendProblem(request, reply, 401, 'The access token is invalid or has expired. Sign in again.')

@@ -110,7 +110,7 @@ export class Session implements Follower {
   async checkAccount(): Promise<void> {
     if (!this.#token) return
     try {
-      await this.#ctx.authenticator.authenticate(this.#token)
+      await this.#ctx.authenticator.actorFor(this.#token)
     } catch {
       // An expired token closes by its own timer; one refused before it expires is the account's doing.
       if (this.#token && (decodeJwt(this.#token).exp ?? 0) * 1000 > Date.now()) {
@@ -240,7 +240,7 @@ export class Session implements Follower {
   async #auth(token: string, id: string | undefined): Promise<void> {
     let actor: MaybeActor
     try {
-      actor = await this.#ctx.authenticator.authenticate(token)
+      actor = await this.#ctx.authenticator.actorFor(token)
     } catch (error) {
       if (error instanceof DomainError) throw error
       this.#reply({

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { Container } from '../../../container.ts'
 import { InvalidInputError } from '../../../domain/errors.ts'
+import type { ItemService } from '../../../domain/items.ts'
 import { problemResponses } from '../../../plugins/problem.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { centsOf } from '../../shared/money.ts'
@@ -37,11 +37,11 @@ function invalidQuery(pointer: string, reason: string): Error {
   })
 }
 
-const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (app, { services }) => {
+const itemsRoutes: FastifyPluginAsyncTypebox<{ items: ItemService }> = async (app, { items }) => {
   app.post(
     '/items',
     {
-      onRequest: app.authenticate,
+      onRequest: app.requireSignIn,
       schema: {
         tags: ['items'],
         summary: 'Create an item',
@@ -60,7 +60,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
     },
     async (request, reply) => {
       const { name, price, description, tags } = request.body
-      const item = await services.items.create(request.actor, {
+      const item = await items.create(request.actor, {
         name,
         priceCents: centsOf(price),
         ...(description !== undefined && { description }),
@@ -92,7 +92,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
       const { cursor, sort = '-created_at', min_price, max_price, owner, limit, q, tag } = request.query
       const after = cursor === undefined ? undefined : decodeCursor(cursor, sort)
       if (cursor !== undefined && !after) throw invalidQuery('/cursor', 'is not a cursor of this listing')
-      const page = await services.items
+      const page = await items
         .list({
           sort,
           ...(limit !== undefined && { limit }),
@@ -134,7 +134,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
       },
     },
     async (request, reply) => {
-      const item = await services.items.get(request.params.id)
+      const item = await items.get(request.params.id)
       reply.header('etag', etagOf(item))
       if (!noneMatch(request.headers['if-none-match'], item)) return noBody(reply, 304)
       return itemView(item)
@@ -144,7 +144,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
   app.patch(
     '/items/:id',
     {
-      onRequest: app.authenticate,
+      onRequest: app.requireSignIn,
       schema: {
         tags: ['items'],
         summary: 'Edit an item',
@@ -162,7 +162,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
     },
     async (request, reply) => {
       const { name, price, description, tags } = request.body
-      const item = await services.items.update(
+      const item = await items.update(
         request.actor,
         request.params.id,
         {
@@ -180,7 +180,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
   app.delete(
     '/items/:id',
     {
-      onRequest: app.authenticate,
+      onRequest: app.requireSignIn,
       schema: {
         tags: ['items'],
         summary: 'Delete an item',
@@ -195,11 +195,7 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
       },
     },
     async (request, reply) => {
-      await services.items.delete(
-        request.actor,
-        request.params.id,
-        ifMatchVersions(request.headers['if-match']),
-      )
+      await items.delete(request.actor, request.params.id, ifMatchVersions(request.headers['if-match']))
       return noBody(reply, 204)
     },
   )
@@ -216,14 +212,14 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
   app.put(
     '/items/:id/watch',
     {
-      onRequest: app.authenticate,
+      onRequest: app.requireSignIn,
       schema: watchSchema(
         'Watch an item',
         'Starts watching an item: when its price changes you get a `notification` event (GraphQL subscription `notifications`). Any signed-in user may watch any item; watching twice is the same as once.',
       ),
     },
     async (request, reply) => {
-      await services.items.watch(request.actor, request.params.id)
+      await items.watch(request.actor, request.params.id)
       return noBody(reply, 204)
     },
   )
@@ -231,14 +227,14 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
   app.delete(
     '/items/:id/watch',
     {
-      onRequest: app.authenticate,
+      onRequest: app.requireSignIn,
       schema: watchSchema(
         'Stop watching an item',
         'Stops watching an item. Stopping twice, or without watching, is fine.',
       ),
     },
     async (request, reply) => {
-      await services.items.unwatch(request.actor, request.params.id)
+      await items.unwatch(request.actor, request.params.id)
       return noBody(reply, 204)
     },
   )

@@ -7,8 +7,7 @@ import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { LoginThrottledError, OAuthError, type Tokens } from '../../../auth/grants.ts'
-import type { Container } from '../../../container.ts'
+import { LoginThrottledError, OAuthError, type TokenGrants, type Tokens } from '../../../auth/grants.ts'
 import { sendProblem } from '../../../plugins/errors.ts'
 import { PROBLEM_CONTENT_TYPE, problemResponses } from '../../../plugins/problem.ts'
 import { clientAddress } from '../../../plugins/rate-limit.ts'
@@ -51,7 +50,7 @@ function tokenJson(tokens: Tokens) {
   }
 }
 
-const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (app, { services }) => {
+const oauthRoutes: FastifyPluginAsyncTypebox<{ grants: TokenGrants }> = async (app, { grants }) => {
   await app.register(formbody, { bodyLimit: 16 * 1024 })
 
   app.addHook(
@@ -107,10 +106,10 @@ const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         if (!username || !password) {
           throw new OAuthError('invalid_request', 'The password grant needs a username and a password.')
         }
-        tokens = await services.grants.password(username, password, scope, clientAddress(request))
+        tokens = await grants.password(username, password, scope, clientAddress(request))
       } else if (grantType === 'refresh_token') {
         if (!fields.refresh_token) throw new OAuthError('invalid_request', 'refresh_token is missing.')
-        tokens = await services.grants.refresh(fields.refresh_token, fields.scope, request.log)
+        tokens = await grants.refresh(fields.refresh_token, fields.scope, request.log)
       } else {
         throw new OAuthError('unsupported_grant_type', `grant_type "${grantType}" is not supported.`)
       }
@@ -140,7 +139,7 @@ const oauthRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
     async (request, reply) => {
       const { token } = form(request)
       if (!token) throw new OAuthError('invalid_request', 'token is missing.')
-      await services.grants.revoke(token)
+      await grants.revoke(token)
       // RFC 7009 clients ignore the body; an empty JSON object keeps JSON-only client libraries happy.
       return noStore(reply).code(200).send({})
     },

@@ -1,14 +1,14 @@
 // Discovery: the public keys (JWKS) and the authorization server metadata (RFC 8414).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { Container } from '../../../container.ts'
+import type { KeyRing } from '../../../auth/keys.ts'
 import { SCOPES } from '../../../domain/policy.ts'
 import { Jwks, ServerMetadata } from './schemas.ts'
 
 const wellKnownRoutes: FastifyPluginAsyncTypebox<{
-  services: Container
+  keys: KeyRing
   issuer: string
   publicUrl: string
-}> = async (app, { services, issuer, publicUrl }) => {
+}> = async (app, { keys, issuer, publicUrl }) => {
   app.get(
     '/.well-known/jwks.json',
     {
@@ -22,7 +22,7 @@ const wellKnownRoutes: FastifyPluginAsyncTypebox<{
     },
     async (_request, reply) => {
       reply.header('cache-control', 'public, max-age=300')
-      return { keys: services.keys.publicJwks } as never
+      return { keys: keys.publicJwks } as never
     },
   )
 

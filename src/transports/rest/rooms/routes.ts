@@ -2,7 +2,7 @@
 // WebSocket and GraphQL transports, so a message posted here reaches their subscribers.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { Container } from '../../../container.ts'
+import type { RoomService } from '../../../domain/rooms.ts'
 import { problemResponses } from '../../../plugins/problem.ts'
 import { decodeMessageCursor, encodeMessageCursor } from '../../shared/message-cursor.ts'
 import { messageView } from '../../shared/views.ts'
@@ -26,11 +26,11 @@ function badCursor(): Error {
   })
 }
 
-const roomsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (app, { services }) => {
+const roomsRoutes: FastifyPluginAsyncTypebox<{ rooms: RoomService }> = async (app, { rooms }) => {
   app.get(
     '/rooms/:name/messages',
     {
-      onRequest: app.authenticate,
+      onRequest: app.requireSignIn,
       schema: {
         tags: ['rooms'],
         summary: 'List a room’s messages',
@@ -50,7 +50,7 @@ const roomsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
       const { limit, cursor } = request.query
       const before = cursor === undefined ? undefined : decodeMessageCursor(cursor, name)
       if (cursor !== undefined && !before) throw badCursor()
-      const page = await services.rooms.page(request.actor, name, limit, before)
+      const page = await rooms.page(request.actor, name, limit, before)
       const next = page.next ? encodeMessageCursor(name, page.next) : null
       if (next) {
         const url = new URL(request.url, 'http://x')
@@ -64,7 +64,7 @@ const roomsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
   app.post(
     '/rooms/:name/messages',
     {
-      onRequest: app.authenticate,
+      onRequest: app.requireSignIn,
       schema: {
         tags: ['rooms'],
         summary: 'Post a message',
@@ -90,7 +90,7 @@ const roomsRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
     },
     async (request, reply) => {
       const { name } = request.params
-      const message = await services.rooms.post(request.actor, name, request.body.text)
+      const message = await rooms.post(request.actor, name, request.body.text)
       return reply.code(201).header('location', `/rooms/${name}/messages`).send(messageView(message))
     },
   )

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { Container } from '../../../container.ts'
+import type { UserService } from '../../../domain/users.ts'
 import { problemResponses } from '../../../plugins/problem.ts'
 import { noBody } from '../no-body.ts'
 import {
@@ -20,7 +20,7 @@ import {
 const signedIn = [{ OAuth2: [] }]
 const adminScope = [{ OAuth2: ['users:admin'] }]
 
-const usersRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (app, { services }) => {
+const usersRoutes: FastifyPluginAsyncTypebox<{ users: UserService }> = async (app, { users }) => {
   app.post(
     '/users',
     {
@@ -39,7 +39,7 @@ const usersRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
     },
     async (request, reply) => {
       const { username, email, password, full_name } = request.body
-      const user = await services.users.signUp(request.actor, {
+      const user = await users.signUp(request.actor, {
         username,
         email,
         password,
@@ -52,7 +52,7 @@ const usersRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
   app.get(
     '/users/me',
     {
-      onRequest: app.authenticate,
+      onRequest: app.requireSignIn,
       schema: {
         tags: ['users'],
         summary: 'Your account',
@@ -61,13 +61,13 @@ const usersRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         response: { 200: Me, ...problemResponses(401) },
       },
     },
-    async (request) => meJson(await services.users.me(request.actor)),
+    async (request) => meJson(await users.me(request.actor)),
   )
 
   app.patch(
     '/users/me',
     {
-      onRequest: app.authenticate,
+      onRequest: app.requireSignIn,
       schema: {
         tags: ['users'],
         summary: 'Edit your account',
@@ -80,7 +80,7 @@ const usersRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
     },
     async (request) => {
       const { email, full_name, password, current_password } = request.body
-      const user = await services.users.updateMe(request.actor, {
+      const user = await users.updateMe(request.actor, {
         ...(email !== undefined && { email }),
         ...(full_name !== undefined && { fullName: full_name }),
         ...(password !== undefined && { password }),
@@ -101,13 +101,13 @@ const usersRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         response: { 200: PublicUser, ...problemResponses(404, 422) },
       },
     },
-    async (request) => publicUserJson(await services.users.profile(request.params.id)),
+    async (request) => publicUserJson(await users.profile(request.params.id)),
   )
 
   app.get(
     '/users',
     {
-      onRequest: app.authenticate,
+      onRequest: app.requireSignIn,
       schema: {
         tags: ['users'],
         summary: 'List accounts',
@@ -122,7 +122,7 @@ const usersRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
     },
     async (request) => {
       const { limit, cursor, role, disabled } = request.query
-      const page = await services.users.list(request.actor, {
+      const page = await users.list(request.actor, {
         ...(limit !== undefined && { limit }),
         ...(cursor !== undefined && { after: cursor }),
         ...(role !== undefined && { role }),
@@ -135,7 +135,7 @@ const usersRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
   app.patch(
     '/users/:id',
     {
-      onRequest: app.authenticate,
+      onRequest: app.requireSignIn,
       schema: {
         tags: ['users'],
         summary: 'Change a role or disable an account',
@@ -147,14 +147,13 @@ const usersRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
         response: { 200: AccountSchema, ...problemResponses(400, 401, 403, 404, 415, 422) },
       },
     },
-    async (request) =>
-      accountJson(await services.users.adminUpdate(request.actor, request.params.id, request.body)),
+    async (request) => accountJson(await users.adminUpdate(request.actor, request.params.id, request.body)),
   )
 
   app.post(
     '/users/:id/sign-out',
     {
-      onRequest: app.authenticate,
+      onRequest: app.requireSignIn,
       schema: {
         tags: ['users'],
         summary: 'Sign out everywhere',
@@ -169,7 +168,7 @@ const usersRoutes: FastifyPluginAsyncTypebox<{ services: Container }> = async (a
       },
     },
     async (request, reply) => {
-      await services.users.signOutEverywhere(request.actor, request.params.id)
+      await users.signOutEverywhere(request.actor, request.params.id)
       return noBody(reply, 204)
     },
   )
