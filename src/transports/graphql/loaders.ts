@@ -2,9 +2,8 @@
 // query resolves is fetched in one query, so a page of 100 items with owners costs a constant number of
 // queries, not 101.
 import DataLoader from 'dataloader'
-import type { Item } from '../../domain/items.ts'
-import type { User } from '../../domain/users.ts'
-import type { GraphQLServices } from './builder.ts'
+import type { Item, ItemService } from '../../domain/items.ts'
+import type { User, UserService } from '../../domain/users.ts'
 
 export interface Loaders {
   user: DataLoader<string, User | null>
@@ -12,7 +11,7 @@ export interface Loaders {
   firstItems: DataLoader<string, Item[]>
 }
 
-export function createLoaders(services: Pick<GraphQLServices, 'users' | 'items'>): Loaders {
+export function createLoaders(services: { users: UserService; items: ItemService }): Loaders {
   return {
     user: new DataLoader(async (ids) => {
       const found = await services.users.profiles(ids)
