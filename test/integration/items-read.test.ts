@@ -146,7 +146,10 @@ describe('GET /items: pagination', () => {
   })
 
   it('refuses a garbage cursor with 422 naming /cursor', async () => {
-    for (const cursor of ['garbage', 'WyJ4Il0', Buffer.from('["-created_at"]').toString('base64url')]) {
+    // A day that does not exist passes Date.parse, but PostgreSQL refuses it: a 422, never a 500.
+    const impossible = ['-created_at', '2026-02-30T00:00:00.000Z', '0191f2a4-6c1e-7a35-9a5c-2f1b9c0d4e11']
+    const garbage = ['garbage', 'WyJ4Il0', Buffer.from('["-created_at"]').toString('base64url')]
+    for (const cursor of [...garbage, Buffer.from(JSON.stringify(impossible)).toString('base64url')]) {
       expect(invalid(await list({ cursor }), 'query')).toEqual(['/cursor'])
     }
   })

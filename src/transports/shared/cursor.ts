@@ -3,8 +3,13 @@ import { ItemName } from '../../domain/fields.ts'
 import type { ItemCursor, ItemSort } from '../../domain/items.ts'
 import { MAX_PRICE_CENTS } from '../../domain/money.ts'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/** A time exactly as the domain writes it (toISOString): Date.parse alone takes 2026-02-30, which PostgreSQL refuses. */
+export function isTimestamp(text: string): boolean {
+  const time = Date.parse(text)
+  return time >= 0 && new Date(time).toISOString() === text
+}
 
 // The key goes into SQL as a value: it must be one the column could hold, or PostgreSQL refuses it.
 function validKey(sort: ItemSort, key: unknown): boolean {
@@ -13,7 +18,7 @@ function validKey(sort: ItemSort, key: unknown): boolean {
     return Number.isSafeInteger(key) && (key as number) >= 0 && (key as number) <= MAX_PRICE_CENTS
   if (typeof key !== 'string') return false
   if (field === 'name') return key.length <= ItemName.maxLength && !key.includes('\u0000')
-  return TIMESTAMP.test(key) && !Number.isNaN(Date.parse(key))
+  return isTimestamp(key)
 }
 
 export function encodeCursor(sort: ItemSort, cursor: ItemCursor): string {

@@ -1,14 +1,7 @@
 // Opaque cursors for pages of a room's messages (REST and GraphQL): the room they belong to and the last
 // message's timestamp and id, base64url-encoded, like the item cursors beside this file.
 import type { MessageCursor } from '../../domain/rooms.ts'
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-
-// Exactly as the domain writes them (toISOString): Date.parse alone takes 2026-02-30, which PostgreSQL refuses.
-function isTimestamp(text: string): boolean {
-  const time = Date.parse(text)
-  return time >= 0 && new Date(time).toISOString() === text
-}
+import { isTimestamp, UUID } from './cursor.ts'
 
 export function encodeMessageCursor(room: string, cursor: MessageCursor): string {
   return Buffer.from(JSON.stringify([room, cursor.createdAt, cursor.id])).toString('base64url')
