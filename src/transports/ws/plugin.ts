@@ -5,27 +5,15 @@
 import websocket from '@fastify/websocket'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Authenticator } from '../../auth/authenticator.ts'
 import { InvalidTokenError } from '../../auth/tokens.ts'
-import type { EventBus } from '../../domain/events.ts'
-import type { PresenceStore } from '../../domain/presence.ts'
-import type { RateLimits } from '../../domain/rate-limits.ts'
-import type { RoomService } from '../../domain/rooms.ts'
-import type { UserService } from '../../domain/users.ts'
 import { sendProblem } from '../../plugins/errors.ts'
 import { clientAddress } from '../../plugins/rate-limit.ts'
 import asyncApi from './asyncapi.ts'
 import { Hub } from './hub.ts'
 import { CLOSE } from './protocol.ts'
-import { Session } from './session.ts'
+import { Session, type WsServices } from './session.ts'
 
-export interface WsOptions {
-  authenticator: Authenticator
-  rateLimits: RateLimits
-  rooms: RoomService
-  users: UserService
-  presence: PresenceStore
-  bus: EventBus
+export interface WsOptions extends WsServices {
   corsOrigins: string
   maxMessage: number
   maxBuffer: number

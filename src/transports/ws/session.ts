@@ -15,13 +15,17 @@ import { messageView } from '../shared/views.ts'
 import { clientTopic, eventFrame, type Follower, type Hub } from './hub.ts'
 import { CLOSE, type ClientFrame, readFrame } from './protocol.ts'
 
-export interface SessionContext {
+/** The services the WebSocket transport uses. */
+export interface WsServices {
   authenticator: Authenticator
   rateLimits: RateLimits
   rooms: RoomService
   users: UserService
   presence: PresenceStore
   bus: EventBus
+}
+
+export interface SessionContext extends WsServices {
   hub: Hub
   /** Bytes of unsent data past which the client is too slow. */
   maxBuffer: number
