@@ -1,9 +1,12 @@
-// The authorisation matrix: every REST and GraphQL operation × every kind of caller, with the status each
-// one gets. Every request is valid (body, path, content type), so the status is the authorisation decision
-// and nothing else. A GraphQL answer counts as 401 or 403 when its error is UNAUTHENTICATED or FORBIDDEN.
-// The table must list exactly the operations of the OpenAPI document and the fields of the GraphQL schema:
-// an operation added without a row (or a row left behind) fails the suite.
+// The authorisation matrix: every REST, GraphQL and WebSocket operation × every kind of caller, with the status
+// each one gets. Every request is valid (body, path, content type), so the status is the authorisation decision
+// and nothing else. A GraphQL answer counts as 401 or 403 when its error is UNAUTHENTICATED or FORBIDDEN; a /ws
+// frame's answer as 200 when it is an ack (or a pong), 401 or 403 when it is an error `unauthenticated` or `forbidden`.
+// The table must list exactly the operations of the OpenAPI document, the fields of the GraphQL schema and the
+// client messages of the AsyncAPI document: an operation added without a row (or a row left behind) fails the
+// suite. A WebSocket operation that does what a REST one does must be allowed to the same callers.
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
+import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createTestApp,
@@ -13,6 +16,7 @@ import {
   signUpAndIn,
   type TestApp,
 } from '../support/app.ts'
+import { type Frame, injectWs } from '../support/ws.ts'
 
 const CALLERS = ['anonymous', 'user', 'other', 'admin'] as const
 type Caller = (typeof CALLERS)[number]
@@ -39,6 +43,8 @@ interface Prepared {
   form?: Record<string, string>
   /** A GraphQL operation's document and variables (`GRAPHQL …` rows). */
   graphql?: { query: string; variables?: Record<string, unknown> }
+  /** A frame sent on a /ws connection opened as the caller (`WS …` rows). */
+  ws?: Frame
   /**
    * The `user` caller of this cell, when the row makes a fresh account for it (a destructive call on an
    * account). Defaults to the shared `user`.
@@ -176,13 +182,50 @@ const MATRIX: Row[] = [
     const { self, params } = await freshAccount()
     return { self, ...gq('mutation($id: ID!) { signOutEverywhere(userId: $id) }', { id: params?.id }) }
   }),
+  // WebSocket: one row per client message of the AsyncAPI document, and for subscribe and unsubscribe one per
+  // form of topic. The caller connects with its token in the Authorization header, or anonymously.
+  row('WS subscribe items',                          200,  200,  200,  200, () => ws({ type: 'subscribe', topic: 'items' })),
+  row('WS subscribe item:{id}',                      200,  200,  200,  200, (f) => ws({
+    type: 'subscribe', topic: `item:${f.itemId}` })),
+  row('WS subscribe notifications',                  401,  200,  200,  200, () => ws({ type: 'subscribe', topic: 'notifications' })),
+  row('WS subscribe room:{name}',                    401,  200,  200,  200, () => ws({ type: 'subscribe', topic: 'room:lobby' })),
+  row('WS unsubscribe items',                        200,  200,  200,  200, () => ws({ type: 'unsubscribe', topic: 'items' })),
+  row('WS unsubscribe item:{id}',                    200,  200,  200,  200, (f) => ws({
+    type: 'unsubscribe', topic: `item:${f.itemId}` })),
+  row('WS unsubscribe notifications',                401,  200,  200,  200, () => ws({ type: 'unsubscribe', topic: 'notifications' })),
+  row('WS unsubscribe room:{name}',                  401,  200,  200,  200, () => ws({ type: 'unsubscribe', topic: 'room:lobby' })),
+  row('WS publish room:{name}',                      401,  200,  200,  200, () => ws({
+    type: 'publish', topic: 'room:lobby', text: 'Hello, room!' })),
+  // With `user`'s token: signs an anonymous connection in and renews user's own, but a connection signs in as
+  // one user only.
+  row('WS auth',                                     200,  200,  403,  403, (f) => ws({ type: 'auth', token: f.user.token })),
+  row('WS ping',                                     200,  200,  200,  200, () => ws({ type: 'ping' })),
 ]
+
+/** WebSocket operations and the REST and GraphQL operations that follow the same rule: the same callers pass. */
+const SAME_RULE: Record<string, string[]> = {
+  'WS subscribe items': ['GET /items', 'GRAPHQL query items'],
+  'WS subscribe item:{id}': ['GET /items/{id}', 'GRAPHQL query item'],
+  'WS subscribe notifications': ['GET /users/me', 'GRAPHQL query me'],
+  'WS subscribe room:{name}': ['GET /rooms/{name}/messages', 'GRAPHQL query roomMessages'],
+  'WS unsubscribe items': ['GET /items'],
+  'WS unsubscribe item:{id}': ['GET /items/{id}'],
+  'WS unsubscribe notifications': ['GET /users/me'],
+  'WS unsubscribe room:{name}': ['GET /rooms/{name}/messages'],
+  'WS publish room:{name}': ['POST /rooms/{name}/messages', 'GRAPHQL mutation postMessage'],
+}
 
 function gq(query: string, variables: Record<string, unknown> = {}): Prepared {
   return { graphql: { query, variables } }
 }
 
+function ws(frame: Frame): Prepared {
+  return { ws: frame }
+}
+
 const isGraphQL = (r: Row) => r.op.startsWith('GRAPHQL ')
+const isWs = (r: Row) => r.op.startsWith('WS ')
+const isRest = (r: Row) => !isGraphQL(r) && !isWs(r)
 
 // ------------------------------------------------------------------------------------------------------
 
@@ -212,11 +255,29 @@ function url(template: string, params: Record<string, string> = {}): string {
 
 // A GraphQL answer's authorisation outcome, as the HTTP status a REST route would have given.
 const GRAPHQL_STATUS: Record<string, number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403 }
+// The same for a /ws error frame.
+const WS_STATUS: Record<string, number> = { unauthenticated: 401, forbidden: 403 }
+
+/** Sends one frame on a connection of its own (injectWS closes every in-process socket when one closes). */
+async function sendWs(frame: Frame, headers: Record<string, string>) {
+  const client = await injectWs(t.app, headers)
+  try {
+    client.send({ ...frame, id: 'cell' })
+    const answer = await client.next(
+      (f) => typeof f === 'object' && f.id === 'cell' && ['ack', 'pong', 'error'].includes(String(f.type)),
+    )
+    const { type, code } = answer as Frame & { code?: string }
+    const statusCode = type === 'error' ? (WS_STATUS[String(code)] ?? 500) : 200
+    return { statusCode, body: JSON.stringify(answer) }
+  } finally {
+    client.ws.terminate()
+  }
+}
 
 async function call(
   row: Row,
   caller: Caller,
-): Promise<{ statusCode: number; body: string; res: LightMyRequestResponse }> {
+): Promise<{ statusCode: number; body: string; res: LightMyRequestResponse | undefined }> {
   const prepared = await row.prepare(fixtures)
   const [method, template = ''] = row.op.split(' ')
   const who =
@@ -225,6 +286,7 @@ async function call(
       : caller === 'user'
         ? (prepared.self ?? fixtures.user)
         : fixtures[caller]
+  if (prepared.ws) return { ...(await sendWs(prepared.ws, { ...who?.auth })), res: undefined }
   if (prepared.graphql) {
     const res = await t.app.inject({
       method: 'POST',
@@ -262,7 +324,7 @@ describe('the authorisation matrix', () => {
         it(`${caller} → ${status}`, async () => {
           const { statusCode, body, res } = await call(r, caller)
           expect(statusCode, body).toBe(status)
-          if (isGraphQL(r)) return
+          if (!res || isGraphQL(r)) return
           if (status === 401) {
             problem(res, 401)
             expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="trestle"/)
@@ -301,7 +363,7 @@ describe('the matrix', () => {
   it('has exactly one row per operation of the OpenAPI document: add a row with every new route', async () => {
     const all = MATRIX.map((r) => r.op)
     expect(new Set(all).size, 'an operation has two rows').toBe(all.length)
-    const rows = MATRIX.filter((r) => !isGraphQL(r)).map((r) => r.op)
+    const rows = MATRIX.filter(isRest).map((r) => r.op)
     const documented = [...(await documentedOperations()).keys()]
     expect([...rows].sort()).toEqual([...documented].sort())
   })
@@ -309,7 +371,7 @@ describe('the matrix', () => {
   it('expects 401 for anonymous callers exactly where the document declares security', async () => {
     const documented = await documentedOperations()
     const needsSignIn = (r: Row) => (documented.get(r.op)?.security?.length ?? 0) > 0
-    for (const r of MATRIX.filter((row) => !isGraphQL(row))) {
+    for (const r of MATRIX.filter(isRest)) {
       expect({ op: r.op, secured: needsSignIn(r) }).toEqual({
         op: r.op,
         secured: r.expected.anonymous === 401,
@@ -336,10 +398,128 @@ describe('the matrix', () => {
   })
 
   it('really does stand for the routes of the app', () => {
-    for (const r of MATRIX.filter((row) => !isGraphQL(row))) {
+    for (const r of MATRIX.filter(isRest)) {
       const [method, template = ''] = r.op.split(' ')
       const route = template.replace(/\{(\w+)\}/g, ':$1')
       expect(t.app.hasRoute({ method: method as 'GET', url: route }), r.op).toBe(true)
     }
   })
+})
+
+// --- The WebSocket rows cover the AsyncAPI document and agree with REST and GraphQL ---------------------------
+
+interface AsyncApiDocument {
+  operations: Record<string, { action: string; messages: { $ref: string }[] }>
+  components: { messages: Record<string, { payload: { properties?: { topic?: { examples?: string[] } } } }> }
+}
+
+async function asyncApi(): Promise<AsyncApiDocument> {
+  const res = await t.app.inject({ url: '/asyncapi.json' })
+  expect(res.statusCode).toBe(200)
+  return res.json()
+}
+
+/** `WS subscribe room:{name}` → ['subscribe', 'room:{name}']. */
+const wsParts = (r: Row) => r.op.split(' ').slice(1) as [string, string | undefined]
+
+describe('the WebSocket rows', () => {
+  it('have a row per client message of the AsyncAPI document', async () => {
+    const doc = await asyncApi()
+    const received = Object.values(doc.operations)
+      .filter((op) => op.action === 'receive')
+      .flatMap((op) => op.messages.map((m) => m.$ref.split('/').pop()))
+      // Text that is not JSON is echoed to anyone: no sign-in, no rule.
+      .filter((name) => name !== 'text')
+    const rows = new Set(MATRIX.filter(isWs).map((r) => wsParts(r)[0]))
+    expect([...rows].sort()).toEqual([...new Set(received)].sort())
+  })
+
+  it('subscribe and unsubscribe have a row per form of topic the document gives', async () => {
+    const doc = await asyncApi()
+    const examples = doc.components.messages.subscribe?.payload.properties?.topic?.examples ?? []
+    expect(examples.length).toBeGreaterThan(0)
+    for (const type of ['subscribe', 'unsubscribe']) {
+      const templates = MATRIX.filter((r) => isWs(r) && wsParts(r)[0] === type).map(
+        (r) => wsParts(r)[1] ?? '',
+      )
+      // `room:{name}` stands for every `room:…`.
+      const forms = templates.map((tpl) => new RegExp(`^${tpl.replace(/\{\w+\}/g, '.+')}$`))
+      for (const topic of examples)
+        expect(
+          forms.some((form) => form.test(topic)),
+          `${type} ${topic}`,
+        ).toBe(true)
+      for (const [i, form] of forms.entries()) {
+        expect(
+          examples.some((topic) => form.test(topic)),
+          `${type} ${templates[i]}`,
+        ).toBe(true)
+      }
+    }
+  })
+
+  it('allow the same callers as the REST and GraphQL operations that follow the same rule', () => {
+    const rows = new Map(MATRIX.map((r) => [r.op, r]))
+    const allowed = (r: Row, caller: Caller) => r.expected[caller] < 300
+    for (const [op, alike] of Object.entries(SAME_RULE)) {
+      const ws = rows.get(op)
+      expect(ws, op).toBeDefined()
+      for (const other of alike) {
+        const r = rows.get(other)
+        expect(r, other).toBeDefined()
+        if (!ws || !r) continue
+        for (const caller of CALLERS) {
+          expect({ op, other, caller, allowed: allowed(ws, caller) }).toEqual({
+            op,
+            other,
+            caller,
+            allowed: allowed(r, caller),
+          })
+        }
+      }
+    }
+  })
+})
+
+// --- A bad token is refused on every transport, even where anonymous callers are welcome ----------------------
+
+describe('a bad or expired token', () => {
+  async function expiredToken(): Promise<string> {
+    const signing = t.container.keys.signing
+    const now = Math.floor(Date.now() / 1000)
+    return new SignJWT({ scope: 'items:read items:write', role: 'user', jti: crypto.randomUUID() })
+      .setProtectedHeader({ alg: 'EdDSA', kid: signing.kid, typ: 'at+jwt' })
+      .setIssuer(t.settings.JWT_ISSUER)
+      .setAudience(t.settings.JWT_AUDIENCE)
+      .setSubject(fixtures.user.id)
+      .setIssuedAt(now - 3600)
+      .setExpirationTime(now - 60)
+      .sign(signing.privateKey)
+  }
+
+  const tokens: [string, () => string | Promise<string>][] = [
+    ['a token that is no JWT', () => 'not-a-token'],
+    ['an expired token', expiredToken],
+  ]
+
+  for (const [name, make] of tokens) {
+    it(`${name}: 401 over REST, UNAUTHENTICATED over GraphQL, 401 at the /ws upgrade, 4401 after an auth frame`, async () => {
+      const token = await make()
+      const bearer = { authorization: `Bearer ${token}` }
+      problem(await t.app.inject({ url: '/items', headers: bearer }), 401)
+      const graphql = await t.app.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: bearer,
+        payload: { query: '{ items(first: 1) { nodes { id } } }' },
+      })
+      expect(graphql.json().errors?.[0]?.extensions?.code, graphql.body).toBe('UNAUTHENTICATED')
+      await expect(injectWs(t.app, bearer)).rejects.toThrow(/401/)
+      await expect(injectWs(t.app, { 'sec-websocket-protocol': `bearer, ${token}` })).rejects.toThrow(/401/)
+      const client = await injectWs(t.app)
+      client.send({ type: 'auth', token, id: 'bad' })
+      expect(await client.next()).toMatchObject({ type: 'error', id: 'bad', code: 'unauthenticated' })
+      expect((await client.closed).code).toBe(4401)
+    })
+  }
 })
