@@ -4,7 +4,9 @@
 import { DiagnosticSeverity, Parser } from '@asyncapi/parser'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
+import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import asyncApi from '../../src/transports/ws/asyncapi.ts'
 import { CLIENT_FRAMES, CLOSE, SERVER_FRAMES } from '../../src/transports/ws/protocol.ts'
 import { createTestApp, type SignedUp, signUpAndIn, type TestApp } from '../support/app.ts'
 import { connectWs, type Frame, injectWs, isType, type WsClient } from '../support/ws.ts'
@@ -136,6 +138,16 @@ describe('the document', () => {
     const res = await t.app.inject({ url: '/asyncapi.json', headers: { host: 'api.example:8443' } })
     expect(Object.values(res.json().servers)).toEqual([
       expect.objectContaining({ host: 'api.example:8443', protocol: 'ws' }),
+    ])
+  })
+
+  it('names PUBLIC_URL instead when it is given, over wss when it is https', async () => {
+    const app = Fastify()
+    await app.register(asyncApi, { publicUrl: 'https://api.example.com' })
+    const res = await app.inject({ url: '/asyncapi.json', headers: { host: 'internal:8000' } })
+    await app.close()
+    expect(Object.values(res.json().servers)).toEqual([
+      expect.objectContaining({ host: 'api.example.com', protocol: 'wss' }),
     ])
   })
 })
