@@ -107,6 +107,7 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
     users,
     presence: container.presence,
     bus,
+    publicUrl: settings.PUBLIC_URL,
     corsOrigins: settings.CORS_ORIGINS,
     maxMessage: settings.WS_MAX_MESSAGE,
     maxBuffer: settings.WS_MAX_BUFFER,

@@ -5,6 +5,7 @@ const OPERATIONAL_ROUTES: readonly RegExp[] = [
   /^\/health\//,
   /^\/docs(\/|$)/,
   /^\/openapi\.json$/,
+  /^\/asyncapi\.json$/,
   /^\/metrics$/,
 ]
 

@@ -342,6 +342,36 @@ describe('limits', () => {
     }
   })
 
+  it('keeps an anonymous client that only echoes past WS_AUTH_TIMEOUT: it is not silent', async () => {
+    const quiet = await createTestApp({ WS_AUTH_TIMEOUT: '1' })
+    try {
+      const c = await injectWs(quiet.app)
+      c.send('still here')
+      expect(await c.next()).toBe('Echo: still here')
+      const past = Date.now() + 1500
+      while (Date.now() < past) await new Promise((resolve) => setTimeout(resolve, 100))
+      c.send({ type: 'ping', id: 'alive' })
+      expect(await c.next()).toEqual({ type: 'pong', id: 'alive' })
+    } finally {
+      await quiet.close()
+    }
+  })
+
+  it('caps connections per user, whether they sign in at the upgrade or with an auth frame', async () => {
+    const capped = await createTestApp({ WS_MAX_PER_USER: '1' })
+    try {
+      const carol = await signUpAndIn(capped)
+      const first = await injectWs(capped.app)
+      first.send({ type: 'auth', token: carol.token, id: '1' })
+      expect(await first.next()).toMatchObject({ type: 'ack', id: '1' })
+      const second = await injectWs(capped.app)
+      second.send({ type: 'auth', token: carol.token, id: '2' })
+      expect((await second.closed).code).toBe(1008)
+    } finally {
+      await capped.close()
+    }
+  })
+
   it('caps connections per IP', async () => {
     const capped = await createTestApp({ WS_MAX_PER_IP: '2' })
     try {

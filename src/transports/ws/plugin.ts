@@ -14,6 +14,8 @@ import { CLOSE } from './protocol.ts'
 import { Session, type WsServices } from './session.ts'
 
 export interface WsOptions extends WsServices {
+  /** The origin clients use, for the AsyncAPI document; empty: each request's host. */
+  publicUrl: string
   corsOrigins: string
   maxMessage: number
   maxBuffer: number
@@ -94,9 +96,17 @@ async function wsPlugin(app: FastifyInstance, options: WsOptions) {
   })
 
   const hub = new Hub(options.bus)
+  // A connection counts toward its user's cap from the moment it signs in, at the upgrade or by frame.
+  const countedAs = new WeakMap<Session, string>()
+  const admit = (session: Session, userId: string): boolean => {
+    if (countedAs.has(session)) return true
+    countedAs.set(session, userId)
+    return tally(perUser, userId, 1) <= options.maxPerUser
+  }
   const context = {
     ...options,
     hub,
+    admit,
     authTimeoutMs: options.authTimeoutSeconds * 1000,
     presenceTtlMs: options.heartbeatSeconds * 3000,
     log: app.log,
@@ -140,7 +150,6 @@ async function wsPlugin(app: FastifyInstance, options: WsOptions) {
       ).header('upgrade', 'websocket'),
     wsHandler: (socket, request) => {
       const ip = clientAddress(request)
-      const userId = request.actor?.id
       const session = new Session(
         socket,
         ip,
@@ -148,16 +157,15 @@ async function wsPlugin(app: FastifyInstance, options: WsOptions) {
         request.actor,
         protocolToken(request) ?? headerToken(request),
       )
-      if (
-        tally(perIp, ip, 1) > options.maxPerIp ||
-        (userId && tally(perUser, userId, 1) > options.maxPerUser)
-      ) {
+      const overIp = tally(perIp, ip, 1) > options.maxPerIp
+      if (overIp || (request.actor && !admit(session, request.actor.id))) {
         session.close(CLOSE.policy, 'Too many connections')
       }
       sessions.add(session)
       socket.on('close', () => {
         sessions.delete(session)
         tally(perIp, ip, -1)
+        const userId = countedAs.get(session)
         if (userId) tally(perUser, userId, -1)
       })
     },
@@ -198,7 +206,7 @@ async function wsPlugin(app: FastifyInstance, options: WsOptions) {
     hub.close()
   })
 
-  await app.register(asyncApi)
+  await app.register(asyncApi, { publicUrl: options.publicUrl })
 }
 
 export default fp(wsPlugin, { name: 'ws', dependencies: ['auth', 'errors'] })

@@ -27,6 +27,8 @@ export interface WsServices {
 
 export interface SessionContext extends WsServices {
   hub: Hub
+  /** Counts the connection toward its user's cap; false when the user has too many. */
+  admit: (session: Session, userId: string) => boolean
   /** Bytes of unsent data past which the client is too slow. */
   maxBuffer: number
   /** How long an anonymous connection may stay silent. */
@@ -157,6 +159,8 @@ export class Session implements Follower {
 
   async #receive(data: Buffer, isBinary: boolean): Promise<void> {
     if (this.#closed) return
+    // Anything the client says, echo text included, shows it is alive.
+    clearTimeout(this.#silence)
     if (!(await this.#charge())) return
     if (isBinary) {
       this.#reply({ type: 'error', code: 'invalid-frame', message: 'Binary frames are not supported.' })
@@ -181,7 +185,6 @@ export class Session implements Follower {
       this.#reply({ type: 'error', id, ...frame })
       return
     }
-    clearTimeout(this.#silence)
     try {
       await this.#handle(frame)
     } catch (error) {
@@ -265,6 +268,10 @@ export class Session implements Follower {
       })
       return
     }
+    if (!this.#ctx.admit(this, actor.id)) {
+      this.close(CLOSE.policy, 'Too many connections')
+      return
+    }
     this.#actor = actor
     this.#token = token
     this.#expireAt(token)
@@ -308,8 +315,9 @@ export class Session implements Follower {
   }
 
   async #resume(bus: string, since: string, follow: Follow, id: string | undefined): Promise<void> {
-    const replay = await this.#ctx.bus.replay(bus, since, REPLAY_LIMIT)
-    if (!replay.complete) {
+    // One more than we replay: a buffer that holds more than that is a gap too large to fill.
+    const replay = await this.#ctx.bus.replay(bus, since, REPLAY_LIMIT + 1)
+    if (!replay.complete || replay.events.length > REPLAY_LIMIT) {
       this.#reply({ type: 'resync', topic: clientTopic(bus), id })
       return
     }
@@ -322,9 +330,9 @@ export class Session implements Follower {
   async #join(room: string, topic: string): Promise<void> {
     const actor = this.#actor
     if (!actor) return
-    this.#rooms.add(room)
     const member = { userId: actor.id, name: await this.#memberName() }
     const history = await this.#ctx.rooms.history(actor, room)
+    this.#rooms.add(room)
     this.#reply({ type: 'history', topic, messages: history.map(messageView) })
     if (await this.#ctx.presence.join(room, this.id, member, this.#ctx.presenceTtlMs)) {
       await this.#ctx.bus.publish({
