@@ -167,3 +167,13 @@ export const MessageText = textRule({
   pattern: '^(?![\\s\\p{Cf}]*$)[^\\u0000\\p{Cs}]*$',
   errorMessage: 'must be 1 to 2000 characters, not blank (no NUL)',
 })
+
+// --- Exchange rates -----------------------------------------------------------------------------------------
+
+/** Case-insensitive: read in upper case. */
+export const CurrencyCode = textRule({
+  minLength: 3,
+  maxLength: 3,
+  pattern: '^[A-Za-z]{3}$',
+  errorMessage: 'must be a three-letter ISO 4217 currency code such as EUR',
+})
