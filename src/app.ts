@@ -73,7 +73,7 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
   const container = options.container ?? (await createContainer(settings, { log: app.log }))
   if (!options.container) app.addHook('onClose', () => container.close())
   // Each transport and plugin is handed the services it uses, never the container.
-  const { authenticator, rateLimits, users, items, rooms, bus } = container
+  const { authenticator, rateLimits, users, items, rooms, rates, bus } = container
 
   installValidators(app)
   // JSON is the only body every route takes; /token adds forms for itself. Anything else is 415.
@@ -93,6 +93,7 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
       users,
       items,
       rooms,
+      rates,
       grants: container.grants,
       keys: container.keys,
       checks: container.checks,
@@ -118,7 +119,7 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
     maxPerIp: settings.WS_MAX_PER_IP,
   })
   await app.register(graphql, {
-    services: { users, items, rooms, bus },
+    services: { users, items, rooms, rates, bus },
     rateLimits,
     authenticator,
     graphiql:

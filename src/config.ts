@@ -5,6 +5,13 @@ import { resolve } from 'node:path'
 import { type Static, Type } from 'typebox'
 import { Value } from 'typebox/value'
 
+const DEFAULT_RATE_PROVIDERS =
+  'frankfurter=https://api.frankfurter.app,open-er-api=https://open.er-api.com,ecb=https://www.ecb.europa.eu/stats/eurofxref'
+const RATE_PROVIDER_KINDS = ['frankfurter', 'open-er-api', 'ecb']
+
+// Variables whose empty value means "none" rather than "the default".
+const EMPTY_MEANS_NONE = new Set(['RATE_PROVIDERS'])
+
 // Each property is an environment variable; `default` documents and supplies its default value.
 export const SettingsSchema = Type.Object({
   NODE_ENV: Type.String({ default: 'development', description: 'development, production or test' }),
@@ -124,6 +131,76 @@ export const SettingsSchema = Type.Object({
     minimum: 1,
     description: 'WebSocket connections per IP, per instance',
   }),
+  RATE_PROVIDERS: Type.String({
+    default: DEFAULT_RATE_PROVIDERS,
+    description:
+      'Exchange-rate providers, kind=base-url, comma-separated (kinds: frankfurter, open-er-api, ecb); empty: none, and conversion answers 503',
+  }),
+  RATES_TTL: Type.Integer({
+    default: 3600,
+    minimum: 1,
+    maximum: 604_800,
+    description: 'Seconds a table of exchange rates is fresh; then it is served stale while one refresh runs',
+  }),
+  RATES_MAX_STALE: Type.Integer({
+    default: 172_800,
+    minimum: 0,
+    maximum: 2_592_000,
+    description: 'Seconds old a table may be and still be served (marked stale) while every provider fails',
+  }),
+  RATES_TIMEOUT: Type.Integer({
+    default: 3000,
+    minimum: 50,
+    maximum: 60_000,
+    description: 'Milliseconds one provider call may take, retries included',
+  }),
+  RATES_CONNECT_TIMEOUT: Type.Integer({
+    default: 1000,
+    minimum: 10,
+    maximum: 60_000,
+    description: 'Milliseconds to open a connection to a provider',
+  }),
+  RATES_RESPONSE_TIMEOUT: Type.Integer({
+    default: 1500,
+    minimum: 10,
+    maximum: 60_000,
+    description: 'Milliseconds to wait for a provider’s response headers, and between two parts of its body',
+  }),
+  RATES_RETRIES: Type.Integer({
+    default: 2,
+    minimum: 0,
+    maximum: 10,
+    description: 'Retries of a provider call that timed out, was reset or got a 5xx',
+  }),
+  RATES_RETRY_DELAY: Type.Integer({
+    default: 100,
+    minimum: 1,
+    maximum: 10_000,
+    description: 'Milliseconds before the first retry; later ones back off exponentially, with jitter',
+  }),
+  RATES_BREAKER_FAILURES: Type.Integer({
+    default: 5,
+    minimum: 1,
+    description: 'Failed calls in a row that open a provider’s circuit breaker',
+  }),
+  RATES_BREAKER_COOLDOWN: Type.Integer({
+    default: 30,
+    minimum: 1,
+    maximum: 86_400,
+    description: 'Seconds a provider’s breaker stays open before one trial call',
+  }),
+  RATES_MAX_CONNECTIONS: Type.Integer({
+    default: 4,
+    minimum: 1,
+    maximum: 256,
+    description: 'Keep-alive connections per provider origin',
+  }),
+  RATES_MAX_BODY: Type.Integer({
+    default: 262_144,
+    minimum: 1024,
+    maximum: 67_108_864,
+    description: 'Bytes a provider’s answer may have; a larger one is a failure of that provider',
+  }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   ALLOW_SIGNUP: Type.Boolean({ default: true, description: 'Whether POST /users is open to anyone' }),
   ACCESS_TOKEN_TTL: Type.Integer({ default: 900, minimum: 30, maximum: 86_400, description: 'Seconds' }),
@@ -179,7 +256,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
   const input: Record<string, unknown> = {}
   for (const key of Object.keys(SettingsSchema.properties)) {
     const value = env[key]
-    if (value !== undefined && value !== '') input[key] = value
+    if (value !== undefined && (value !== '' || EMPTY_MEANS_NONE.has(key))) input[key] = value
   }
   const withDefaults = Value.Default(SettingsSchema, input)
   const converted = Value.Convert(SettingsSchema, withDefaults)
@@ -197,7 +274,38 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
       `Invalid configuration: TRUST_PROXY=${JSON.stringify(env.TRUST_PROXY)}: "${badProxy}" is not an address or CIDR`,
     )
   }
+  rateProviders(settings)
   return { ...settings, DATA_DIR: resolve(settings.DATA_DIR) }
+}
+
+/**
+ * RATE_PROVIDERS as a list of kinds and base URLs; a ConfigError for an unknown kind, a kind named twice, or
+ * a URL that is not http(s) or carries credentials. Provider URLs come from here only, never from a request.
+ */
+export function rateProviders(settings: Pick<Settings, 'RATE_PROVIDERS'>): { kind: string; url: URL }[] {
+  const bad = (why: string) =>
+    new ConfigError(
+      `Invalid configuration: RATE_PROVIDERS=${JSON.stringify(settings.RATE_PROVIDERS)}: ${why}`,
+    )
+  const specs = settings.RATE_PROVIDERS.split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [kind = '', ...rest] = entry.split('=')
+      const text = rest.join('=')
+      if (!RATE_PROVIDER_KINDS.includes(kind)) {
+        throw bad(`"${kind}" is not one of ${RATE_PROVIDER_KINDS.join(', ')} (write kind=base-url)`)
+      }
+      const url = URL.canParse(text) ? new URL(text) : undefined
+      if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash) {
+        throw bad(`"${text}" is not an http(s) base URL without credentials, query or fragment`)
+      }
+      return { kind, url }
+    })
+  const kinds = specs.map((s) => s.kind)
+  const twice = kinds.find((kind, i) => kinds.indexOf(kind) !== i)
+  if (twice) throw bad(`${twice} is named twice`)
+  return specs
 }
 
 /** TRUST_PROXY as a list; hop counts are not accepted, as they let clients spoof their address. */

@@ -16,6 +16,10 @@ import { RedisLimiterStore } from './adapters/limits/redis-store.ts'
 import { Argon2Hasher } from './adapters/password/argon2.ts'
 import { MemoryPresence } from './adapters/presence/memory-presence.ts'
 import { RedisPresence } from './adapters/presence/redis-presence.ts'
+import { RatesHttp } from './adapters/rates/http.ts'
+import { MemoryRateStore } from './adapters/rates/memory-store.ts'
+import { createProviders } from './adapters/rates/providers.ts'
+import { RedisRateStore } from './adapters/rates/redis-store.ts'
 import { closeRedis, connectRedis, openRedis, pingRedis, type RedisLog } from './adapters/redis/client.ts'
 import { Authenticator } from './auth/authenticator.ts'
 import { TokenGrants } from './auth/grants.ts'
@@ -23,12 +27,13 @@ import { type KeyRing, loadKeyRing } from './auth/keys.ts'
 import { LoginThrottle } from './auth/login-throttle.ts'
 import { RefreshTokenService } from './auth/refresh-tokens.ts'
 import { TokenService } from './auth/tokens.ts'
-import type { Settings } from './config.ts'
+import { rateProviders, type Settings } from './config.ts'
 import type { EventBus } from './domain/events.ts'
 import { ItemService } from './domain/items.ts'
 import type { LimiterStore } from './domain/limiter.ts'
 import type { PresenceStore } from './domain/presence.ts'
 import { RateLimits } from './domain/rate-limits.ts'
+import { RateService } from './domain/rates.ts'
 import { RoomService } from './domain/rooms.ts'
 import { UserService } from './domain/users.ts'
 
@@ -41,11 +46,16 @@ export interface Container {
   redis: Redis | undefined
   /** Domain events: in process, or across instances through Redis. */
   bus: EventBus
-  /** Each dependency's state for readiness: a database round trip, and a Redis PING (REDIS_TIMEOUT). */
+  /**
+   * Each dependency's state for readiness: a database round trip, a Redis PING (REDIS_TIMEOUT), and each
+   * exchange-rate provider's latest answer (`rates:<name>`, once it has been asked; none is asked for this).
+   */
   checks(): Promise<{ database: 'ok' | 'down' } & Record<string, 'ok' | 'down'>>
   users: UserService
   items: ItemService
   rooms: RoomService
+  /** Exchange rates and price conversion. */
+  rates: RateService
   /** Who is in which room (WebSocket). */
   presence: PresenceStore
   authenticator: Authenticator
@@ -56,7 +66,7 @@ export interface Container {
 export interface ContainerOverrides {
   /** A limiter store of the caller's (tests pass one with a clock they control). */
   limiter?: LimiterStore
-  /** The login throttle's clock (tests move it instead of sleeping). */
+  /** The login throttle's and the exchange rates' clock (tests move it instead of sleeping). */
   clock?: () => number
   /** Called with the SQL of every query (tests count queries with it). */
   onQuery?: (sql: string) => void
@@ -88,6 +98,37 @@ function limiterStore(settings: Settings, redis: Redis | undefined, log: Fallbac
   })
 }
 
+// Exchange rates from the configured providers, cached in process or, with Redis, for every instance.
+function exchangeRates(
+  settings: Settings,
+  redis: Redis | undefined,
+  http: RatesHttp,
+  log: RedisLog,
+  now?: () => number,
+): RateService {
+  const ttlMs = settings.RATES_TTL * 1000
+  return new RateService({
+    providers: createProviders(rateProviders(settings), {
+      http,
+      log,
+      ...(now && { now }),
+      resilience: {
+        deadlineMs: settings.RATES_TIMEOUT,
+        retries: settings.RATES_RETRIES,
+        retryBaseMs: settings.RATES_RETRY_DELAY,
+        breakerFailures: settings.RATES_BREAKER_FAILURES,
+        breakerCooldownMs: settings.RATES_BREAKER_COOLDOWN * 1000,
+      },
+    }),
+    store: redis ? new RedisRateStore(redis, settings.REDIS_PREFIX, log) : new MemoryRateStore(now),
+    ttlMs,
+    maxStaleMs: Math.max(ttlMs, settings.RATES_MAX_STALE * 1000),
+    // Every provider is asked at once, so a refresh takes one deadline, plus a little for the cache.
+    refreshMs: settings.RATES_TIMEOUT + 1000,
+    ...(now && { now }),
+  })
+}
+
 export async function createContainer(
   settings: Settings,
   overrides: ContainerOverrides = {},
@@ -106,8 +147,18 @@ export async function createContainer(
   // A test's limiter replaces the limiter only: Redis still carries events and presence.
   const limiter = overrides.limiter ?? limiterStore(settings, redis, log)
   let bus: EventBus | undefined
+  const ratesHttp = new RatesHttp(
+    {
+      connections: settings.RATES_MAX_CONNECTIONS,
+      connectTimeoutMs: settings.RATES_CONNECT_TIMEOUT,
+      responseTimeoutMs: settings.RATES_RESPONSE_TIMEOUT,
+      maxBodyBytes: settings.RATES_MAX_BODY,
+    },
+    overrides.clock,
+  )
   // Written once, for a start that fails half-way and for the end.
   const teardown = async () => {
+    await ratesHttp.close()
     await bus?.close()
     await limiter.close()
     if (redis) await closeRedis(redis)
@@ -164,6 +215,7 @@ export async function createContainer(
       },
       overrides.clock,
     )
+    const rates = exchangeRates(settings, redis, ratesHttp, log, overrides.clock)
     return {
       database,
       keys,
@@ -184,7 +236,14 @@ export async function createContainer(
           ),
           redis ? pingRedis(redis) : undefined,
         ])
-        return { database: databaseState, ...(redisState && { redis: redisState }) }
+        const providers = Object.entries(rates.providerStates())
+          .filter(([, state]) => state !== 'idle')
+          .map(([name, state]) => [`rates:${name}`, state === 'ok' ? ('ok' as const) : ('down' as const)])
+        return {
+          database: databaseState,
+          ...(redisState && { redis: redisState }),
+          ...Object.fromEntries(providers),
+        }
       },
       users,
       bus,
@@ -193,6 +252,7 @@ export async function createContainer(
         authorName: async (id) => (await userRepository.findById(id))?.username ?? 'unknown',
         events: bus,
       }),
+      rates,
       presence: redis ? new RedisPresence(redis, settings.REDIS_PREFIX) : new MemoryPresence(),
       items: new ItemService({
         items: new SqlItemRepository(database.db),

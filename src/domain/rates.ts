@@ -231,6 +231,12 @@ export class RateService {
       }
     }
     try {
+      // Claimed just after another instance finished: its table is there already.
+      const shared = await this.#read()
+      if (shared && this.#age(shared) < this.#deps.ttlMs) {
+        this.#table = shared
+        return shared
+      }
       return await this.#fetch()
     } finally {
       await store.releaseRefresh().catch(() => undefined)

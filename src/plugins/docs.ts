@@ -38,6 +38,7 @@ async function docsPlugin(app: FastifyInstance, options: { version: string }) {
         { name: 'users', description: 'Accounts and profiles' },
         { name: 'items', description: 'The catalog' },
         { name: 'rooms', description: 'Chat rooms for signed-in users' },
+        { name: 'rates', description: 'Exchange rates, from the configured providers' },
         { name: 'health', description: 'Liveness and readiness for operators' },
       ],
       components: {

@@ -16,6 +16,7 @@ import {
   signUpAndIn,
   type TestApp,
 } from '../support/app.ts'
+import { type FakeProvider, startFakeProvider } from '../support/fake-rates.ts'
 import { type Frame, injectWs } from '../support/ws.ts'
 
 const CALLERS = ['anonymous', 'user', 'other', 'admin'] as const
@@ -150,6 +151,7 @@ const MATRIX: Row[] = [
     params: { name: 'lobby' }, query: { limit: '5' } })),
   row('POST /rooms/{name}/messages',                  401,  201,  201,  201, () => ({
     params: { name: 'lobby' }, json: { text: 'Hello, room!' } })),
+  row('GET /rates',                                  200,  200,  200,  200, () => ({ query: { base: 'USD' } })),
   // GraphQL: one row per Query and Mutation field.
   row('GRAPHQL query me',                            401,  200,  200,  200, () => gq('{ me { id } }')),
   row('GRAPHQL query user',                          200,  200,  200,  200, (f) => gq(
@@ -160,6 +162,7 @@ const MATRIX: Row[] = [
   row('GRAPHQL query items',                         200,  200,  200,  200, () => gq('{ items(first: 5) { nodes { id } } }')),
   row('GRAPHQL query roomMessages',                  401,  200,  200,  200, () => gq(
     '{ roomMessages(room: "lobby", first: 5) { nodes { id } } }')),
+  row('GRAPHQL query rates',                         200,  200,  200,  200, () => gq('{ rates { base rates { currency } } }')),
   row('GRAPHQL mutation createItem',                 401,  200,  200,  200, () => gq(
     'mutation { createItem(input: { name: "Teapot", price: "9.99" }) { id } }')),
   row('GRAPHQL mutation updateItem',                 401,  200,  403,  200, (f) => gq(
@@ -229,8 +232,12 @@ const isRest = (r: Row) => !isGraphQL(r) && !isWs(r)
 
 // ------------------------------------------------------------------------------------------------------
 
+// Exchange rates come from a fake provider on loopback, so that GET /rates answers.
+let rates: FakeProvider
+
 beforeAll(async () => {
-  t = await createTestApp()
+  rates = await startFakeProvider('frankfurter')
+  t = await createTestApp({ RATE_PROVIDERS: rates.entry })
   const user = await signUpAndIn(t)
   const other = await signUpAndIn(t)
   const admin = await signUpAndIn(t, { role: 'admin' })
@@ -243,7 +250,10 @@ beforeAll(async () => {
   if (created.statusCode !== 201) throw new Error(`item fixture failed: ${created.body}`)
   fixtures = { user, other, admin, itemId: created.json().id }
 })
-afterAll(() => t.close())
+afterAll(async () => {
+  await t.close()
+  await rates.close()
+})
 
 function url(template: string, params: Record<string, string> = {}): string {
   return template.replace(/\{(\w+)\}/g, (_, name: string) => {

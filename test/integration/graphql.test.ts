@@ -150,10 +150,13 @@ describe('money', () => {
     expect(codes(r)).toEqual(['GRAPHQL_VALIDATION_FAILED'])
   })
 
-  it('refuses other currencies for now', async () => {
+  it('converts only with exchange-rate providers: none here (test/integration/rates.test.ts has them)', async () => {
     const item = await createItem(alice)
     const r = await gql(`{ item(id: "${item.id}") { price(currency: "EUR") } }`)
-    expect(codes(r)).toEqual(['BAD_USER_INPUT'])
+    expect(codes(r)).toEqual(['SERVICE_UNAVAILABLE'])
+    const notMoney = await gql(`{ item(id: "${item.id}") { price(currency: "ZZZ") } }`)
+    expect(codes(notMoney)).toEqual(['BAD_USER_INPUT'])
+    expect(notMoney.errors?.[0]?.extensions?.field).toBe('/currency')
   })
 })
 

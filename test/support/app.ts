@@ -28,6 +28,8 @@ export async function createTestApp(
     LOG_LEVEL: 'silent',
     // Suites that are not about rate limits would spend the quota; test/integration/rate-limits turns them on.
     RATE_LIMIT_ENABLED: 'false',
+    // No exchange-rate provider unless a suite brings fake ones (test/support/fake-rates.ts): no internet.
+    RATE_PROVIDERS: '',
     ...env,
   })
   const container = await createContainer(settings, overrides)

@@ -218,3 +218,22 @@ describe('the cache', () => {
     expect(await eur(service)).toMatchObject({ amount: '9.00', stale: false })
   })
 })
+
+describe('a shared store that fails', () => {
+  it('costs the sharing, not the rates: the instance keeps its own table and asks itself', async () => {
+    const a = new StubProvider('a', { EUR: '0.9' })
+    const down = async () => {
+      throw new Error('redis: connection refused')
+    }
+    const service = new RateService({
+      providers: [a],
+      store: { get: down, set: down, claimRefresh: down, releaseRefresh: down },
+      ttlMs: 10 * MINUTE,
+      maxStaleMs: 60 * MINUTE,
+      refreshMs: 5000,
+    })
+    expect(await eur(service)).toMatchObject({ amount: '9.00', stale: false })
+    expect(await eur(service)).toMatchObject({ amount: '9.00' })
+    expect(a.calls).toBe(1)
+  })
+})

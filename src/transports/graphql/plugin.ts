@@ -165,6 +165,7 @@ async function graphqlPlugin(app: FastifyInstance, options: GraphQLOptions) {
       actor: request.actor,
       services,
       loaders: createLoaders(services),
+      exchangeRates: new Map(),
       reply,
     }),
     errorFormatter: (execution, context) => {
@@ -244,10 +245,13 @@ async function graphqlPlugin(app: FastifyInstance, options: GraphQLOptions) {
     },
   )
 
-  // Tell the caller what the operation cost.
+  // Tell the caller what the operation cost, and which exchange rates its converted prices used.
   app.graphql.addHook('onResolution', async (execution: ExecutionResult, context) => {
     const ctx = context as unknown as RequestContext
     if (ctx.cost) execution.extensions = { ...execution.extensions, cost: ctx.cost }
+    if (ctx.exchangeRates?.size) {
+      execution.extensions = { ...execution.extensions, exchangeRates: Object.fromEntries(ctx.exchangeRates) }
+    }
   })
 
   // Subscriptions obey the same document limits.

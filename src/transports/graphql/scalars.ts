@@ -13,8 +13,9 @@ function decimal(text: string): string {
 
 builder.scalarType('Money', {
   description:
-    'An amount of USD with at most two decimals, as a string ("9.99"); numbers are accepted as input.',
-  serialize: (cents) => decimalOf(Number(cents)),
+    'An amount of money as a decimal string: USD with two decimals ("9.99"), or, where a field converts it, the currency’s ISO 4217 minor unit ("1476" JPY). As input: USD with at most two decimals; numbers are accepted.',
+  // Cents, or a converted amount already written exactly.
+  serialize: (value) => (typeof value === 'string' ? value : decimalOf(Number(value))),
   parseValue: (value) => {
     // A number is read from its shortest decimal form, which names the value the JSON text did.
     if (typeof value === 'string' || typeof value === 'number') return decimal(String(value))

@@ -3,11 +3,12 @@ import type { GraphQLSchema } from 'graphql'
 import { builder } from './builder.ts'
 import './scalars.ts'
 import './schema/items.ts'
+import './schema/rates.ts'
 import './schema/rooms.ts'
 import './schema/subscriptions.ts'
 import './schema/users.ts'
 
-builder.queryType({ description: 'Reads: items and users' })
+builder.queryType({ description: 'Reads: items, users, rooms and exchange rates' })
 builder.mutationType({ description: 'Every REST write but sign-up and the OAuth2 endpoints' })
 builder.subscriptionType({ description: 'Live events (graphql-transport-ws)' })
 

@@ -4,12 +4,14 @@ import type { TokenGrants } from '../../auth/grants.ts'
 import type { KeyRing } from '../../auth/keys.ts'
 import type { Settings } from '../../config.ts'
 import type { ItemService } from '../../domain/items.ts'
+import type { RateService } from '../../domain/rates.ts'
 import type { RoomService } from '../../domain/rooms.ts'
 import type { UserService } from '../../domain/users.ts'
 import healthRoutes, { type Checks } from './health/routes.ts'
 import itemsRoutes from './items/routes.ts'
 import oauthRoutes from './oauth/routes.ts'
 import wellKnownRoutes from './oauth/well-known.ts'
+import ratesRoutes from './rates/routes.ts'
 import roomsRoutes from './rooms/routes.ts'
 import { reportRuleReasons } from './rule-reasons.ts'
 import usersRoutes from './users/routes.ts'
@@ -19,6 +21,7 @@ export interface RestServices {
   users: UserService
   items: ItemService
   rooms: RoomService
+  rates: RateService
   grants: TokenGrants
   keys: KeyRing
   checks: Checks
@@ -37,6 +40,7 @@ export async function restRoutes(
     publicUrl: settings.PUBLIC_URL,
   })
   await app.register(usersRoutes, { users: services.users })
-  await app.register(itemsRoutes, { items: services.items })
+  await app.register(itemsRoutes, { items: services.items, rates: services.rates })
+  await app.register(ratesRoutes, { rates: services.rates })
   await app.register(roomsRoutes, { rooms: services.rooms })
 }

@@ -1,4 +1,4 @@
-import { Description, ItemName, SearchText, Tag, Tags, Uuid } from '../../../domain/fields.ts'
+import { CurrencyCode, Description, ItemName, SearchText, Tag, Tags, Uuid } from '../../../domain/fields.ts'
 import type { ItemSort } from '../../../domain/items.ts'
 import { Price } from '../../../domain/money.ts'
 import { centsOf } from '../../shared/money.ts'
@@ -25,11 +25,19 @@ ItemRef.implement({
     name: t.exposeString('name'),
     price: t.field({
       type: 'Money',
-      description: 'The price; `currency` other than USD arrives with the exchange-rate service',
-      args: { currency: t.arg.string({ defaultValue: 'USD' }) },
-      resolve: (item, { currency }) => {
-        if (currency !== 'USD') throw new BadCurrency(currency ?? '')
-        return item.priceCents
+      description:
+        'The price in USD, or converted to `currency`: exact, rounded half-even to its ISO 4217 minor unit (JPY has none). The rate and its date are in the response’s `extensions.exchangeRates`. A currency without a rate is BAD_USER_INPUT naming those there are; no rate at all is SERVICE_UNAVAILABLE.',
+      args: {
+        currency: t.arg.string({ defaultValue: 'USD', description: ruleDoc(CurrencyCode, 'ISO 4217 code') }),
+      },
+      resolve: (item, { currency }, ctx) => {
+        if (currency === 'USD' || currency == null) return item.priceCents
+        return ctx.services.rates.converterTo(currency).then((convert) => {
+          const converted = convert(item.priceCents)
+          const { rate, asOf, stale } = converted
+          ctx.exchangeRates?.set(converted.currency, { base: 'USD', rate, asOf, stale })
+          return converted.amount
+        })
       },
     }),
     description: t.string({ nullable: true, resolve: (item) => item.description }),
@@ -47,14 +55,6 @@ ItemRef.implement({
     updatedAt: t.field({ type: 'DateTime', resolve: (item) => item.updatedAt }),
   }),
 })
-
-import { InvalidInputError } from '../../../domain/errors.ts'
-
-class BadCurrency extends InvalidInputError {
-  constructor(currency: string) {
-    super('/currency', `"${currency}" is not available yet: prices are in USD`)
-  }
-}
 
 const ItemsFilter = builder.inputType('ItemsFilter', {
   fields: (t) => ({

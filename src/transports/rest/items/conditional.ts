@@ -1,7 +1,14 @@
-// Entity tags for items (RFC 9110 §8.8.3, §13): the ETag is the item's version.
+// Entity tags for items (RFC 9110 §8.8.3, §13): the ETag is the item's version. A converted representation
+// (`?currency=`) changes with the rate too, so its tag names the rate and its date as well; such a tag names no
+// version of its own, and If-Match on a write needs the plain one.
 
-export function etagOf(item: { version: number }): string {
-  return `"${item.version}"`
+export function etagOf(
+  item: { version: number },
+  conversion?: { currency: string; rate: string; asOf: string | null; stale: boolean },
+): string {
+  if (!conversion) return `"${item.version}"`
+  const { currency, rate, asOf, stale } = conversion
+  return `"${item.version}-${currency}-${rate}-${asOf ?? ''}${stale ? '-stale' : ''}"`
 }
 
 function tags(header: string): string[] {
@@ -11,10 +18,9 @@ function tags(header: string): string[] {
     .filter(Boolean)
 }
 
-/** If-None-Match uses weak comparison: `W/"3"` matches version 3. */
-export function noneMatch(header: string | undefined, item: { version: number }): boolean {
+/** If-None-Match uses weak comparison: `W/"3"` matches `"3"`. */
+export function noneMatch(header: string | undefined, current: string): boolean {
   if (header === undefined) return true
-  const current = etagOf(item)
   return !tags(header).some((t) => t === '*' || t.replace(/^W\//, '') === current)
 }
 

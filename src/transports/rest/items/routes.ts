@@ -1,18 +1,23 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { InvalidInputError } from '../../../domain/errors.ts'
 import type { ItemService } from '../../../domain/items.ts'
+import type { RateService } from '../../../domain/rates.ts'
 import { problemResponses } from '../../../plugins/problem.ts'
 import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { centsOf } from '../../shared/money.ts'
+import { conversionView } from '../../shared/rates.ts'
 import { itemView } from '../../shared/views.ts'
 import { noBody } from '../no-body.ts'
+import { inQuery, invalidQuery } from '../query-errors.ts'
+import { noRatesResponse } from '../rates/routes.ts'
 import { etagOf, ifMatchVersions, noneMatch } from './conditional.ts'
 import {
   CreateItemBody,
   ETagHeader,
   ItemPageSchema,
   ItemParams,
+  ItemQuery,
+  ItemReadSchema,
   ItemSchema,
   ListItemsQuery,
   UpdateItemBody,
@@ -28,16 +33,21 @@ const IfMatch = Type.Object({
   ),
 })
 
-// A query parameter refused after ajv passed it (a cursor, or a price ajv's float tolerance let through) is
-// reported as ajv's refusals are, in the query, not as a domain refusal of a body field.
-function invalidQuery(pointer: string, reason: string): Error {
-  return Object.assign(new Error(`querystring${pointer} ${reason}`), {
-    validation: [{ instancePath: pointer, schemaPath: '', keyword: 'rule', message: reason, params: {} }],
-    validationContext: 'querystring',
+const CURRENCY =
+  ' With `currency` (an ISO 4217 code), each price is also given converted, in `converted_price`: exact decimal text rounded half-even to the currency’s minor unit, with the rate and its date; a currency without a rate is 422 listing those there are, and no rate at all is 503 with `Retry-After`.'
+
+// The converter a request asks for with `currency`, refused in the query.
+async function converterFor(rates: RateService, currency: string | undefined) {
+  if (currency === undefined) return undefined
+  return rates.converterTo(currency).catch((error: unknown) => {
+    throw inQuery(error)
   })
 }
 
-const itemsRoutes: FastifyPluginAsyncTypebox<{ items: ItemService }> = async (app, { items }) => {
+const itemsRoutes: FastifyPluginAsyncTypebox<{ items: ItemService; rates: RateService }> = async (
+  app,
+  { items, rates },
+) => {
   app.post(
     '/items',
     {
@@ -82,14 +92,27 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ items: ItemService }> = async (ap
       schema: {
         tags: ['items'],
         summary: 'List items',
-        description:
-          'Pages through the catalog, newest first unless `sort` says otherwise. Filters combine with AND. Follow `next_cursor` (or the `Link: rel="next"` header) for the next page. A request with `q` counts as two against your rate limit.',
+        description: `Pages through the catalog, newest first unless \`sort\` says otherwise. Filters combine with AND. Follow \`next_cursor\` (or the \`Link: rel="next"\` header) for the next page. A request with \`q\` counts as two against your rate limit.${CURRENCY}`,
         querystring: ListItemsQuery,
-        response: { 200: { ...ItemPageSchema, description: 'A page of items' }, ...problemResponses(422) },
+        response: {
+          200: { ...ItemPageSchema, description: 'A page of items' },
+          ...problemResponses(422),
+          ...noRatesResponse(),
+        },
       },
     },
     async (request, reply) => {
-      const { cursor, sort = '-created_at', min_price, max_price, owner, limit, q, tag } = request.query
+      const {
+        cursor,
+        sort = '-created_at',
+        min_price,
+        max_price,
+        owner,
+        limit,
+        q,
+        tag,
+        currency,
+      } = request.query
       const after = cursor === undefined ? undefined : decodeCursor(cursor, sort)
       if (cursor !== undefined && !after) throw invalidQuery('/cursor', 'is not a cursor of this listing')
       const page = await items
@@ -104,15 +127,21 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ items: ItemService }> = async (ap
           ...(after !== undefined && { after }),
         })
         .catch((error: unknown) => {
-          throw error instanceof InvalidInputError ? invalidQuery(error.pointer, error.message) : error
+          throw inQuery(error)
         })
+      const convert = await converterFor(rates, currency)
       const next = page.next ? encodeCursor(sort, page.next) : null
       if (next) {
         const url = new URL(request.url, 'http://x')
         url.searchParams.set('cursor', next)
         reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
       }
-      return { items: page.items.map(itemView), next_cursor: next }
+      const views = page.items.map((item) =>
+        convert
+          ? { ...itemView(item), converted_price: conversionView(convert(item.priceCents)) }
+          : itemView(item),
+      )
+      return { items: views, next_cursor: next }
     },
   )
 
@@ -122,22 +151,26 @@ const itemsRoutes: FastifyPluginAsyncTypebox<{ items: ItemService }> = async (ap
       schema: {
         tags: ['items'],
         summary: 'Get an item',
-        description:
-          'Returns one item with its `ETag`. Send the ETag back in `If-None-Match` to get `304 Not Modified` while it is unchanged.',
+        description: `Returns one item with its \`ETag\`. Send the ETag back in \`If-None-Match\` to get \`304 Not Modified\` while it is unchanged.${CURRENCY} The ETag of a converted item names the rate too, so it changes when the rate does; use the plain one in \`If-Match\`.`,
         params: ItemParams,
+        querystring: ItemQuery,
         headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ examples: ['"1"'] })) }),
         response: {
-          200: { ...ItemSchema, description: 'The item', headers: { etag: ETagHeader } },
+          200: { ...ItemReadSchema, description: 'The item', headers: { etag: ETagHeader } },
           304: { type: 'null', description: 'Not modified: your copy is current' },
           ...problemResponses(404, 422),
+          ...noRatesResponse(),
         },
       },
     },
     async (request, reply) => {
       const item = await items.get(request.params.id)
-      reply.header('etag', etagOf(item))
-      if (!noneMatch(request.headers['if-none-match'], item)) return noBody(reply, 304)
-      return itemView(item)
+      const convert = await converterFor(rates, request.query.currency)
+      const converted = convert?.(item.priceCents)
+      const etag = etagOf(item, converted)
+      reply.header('etag', etag)
+      if (!noneMatch(request.headers['if-none-match'], etag)) return noBody(reply, 304)
+      return converted ? { ...itemView(item), converted_price: conversionView(converted) } : itemView(item)
     },
   )
 

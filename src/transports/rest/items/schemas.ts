@@ -15,6 +15,7 @@ import {
   Uuid,
 } from '../../../domain/fields.ts'
 import { Price } from '../../../domain/money.ts'
+import { ConvertedPrice, CurrencyParam } from '../rates/schemas.ts'
 
 const itemId = '0191f2a4-6c1e-7a35-9a5c-2f1b9c0d4e11'
 const ownerId = '0191f2a4-5b0e-7c3d-8f21-3a4b5c6d7e8f'
@@ -62,7 +63,29 @@ export const ItemSchema = Type.Object(
   { examples: [itemExample] },
 )
 
+/** An item as GET answers it: with its price converted when `currency` was asked for. */
+export const ItemReadSchema = Type.Object(
+  { ...ItemSchema.properties, converted_price: Type.Optional(ConvertedPrice) },
+  {
+    examples: [
+      itemExample,
+      {
+        ...itemExample,
+        converted_price: {
+          currency: 'EUR',
+          amount: '9.23',
+          rate: '0.9234',
+          as_of: '2026-11-24',
+          stale: false,
+        },
+      },
+    ],
+  },
+)
+
 export const ItemParams = Type.Object({ id })
+
+export const ItemQuery = Type.Object({ currency: Type.Optional(CurrencyParam) })
 
 export const CreateItemBody = Type.Object(
   { name, price, description: Type.Optional(description), tags: Type.Optional(tagList) },
@@ -102,13 +125,14 @@ export const ListItemsQuery = Type.Object(
       default: '-created_at',
       description: 'Field to sort by; `-` for descending',
     }),
+    currency: Type.Optional(CurrencyParam),
   },
   { additionalProperties: false },
 )
 
 export const ItemPageSchema = Type.Object(
   {
-    items: Type.Array(ItemSchema),
+    items: Type.Array(ItemReadSchema),
     next_cursor: Type.Union([Type.String(), Type.Null()], {
       description: 'Pass as `cursor` for the next page; null on the last page',
     }),

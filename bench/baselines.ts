@@ -1,0 +1,32 @@
+// The baselines `npm run bench` compares Trestle with: `node bench/baselines.ts raw|fastify`, listening on PORT.
+// raw: node:http answering hello. fastify: a hello with a response schema and a POST with body validation.
+import { createServer } from 'node:http'
+import Fastify from 'fastify'
+
+const port = Number(process.env.PORT ?? 3000)
+const kind = process.argv[2]
+
+if (kind === 'raw') {
+  const body = JSON.stringify({ hello: 'world' })
+  createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+    res.end(body)
+  }).listen(port, '127.0.0.1')
+} else if (kind === 'fastify') {
+  const app = Fastify({ logger: false })
+  const hello = { type: 'object', properties: { hello: { type: 'string' } } } as const
+  app.get('/', { schema: { response: { 200: hello } } }, async () => ({ hello: 'world' }))
+  const item = {
+    type: 'object',
+    required: ['name', 'price'],
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 200 },
+      price: { type: 'number', minimum: 0 },
+    },
+  } as const
+  app.post('/items', { schema: { body: item, response: { 200: item } } }, async (req) => req.body)
+  await app.listen({ port, host: '127.0.0.1' })
+} else {
+  throw new Error('usage: node bench/baselines.ts raw|fastify')
+}

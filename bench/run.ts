@@ -1,0 +1,218 @@
+// `npm run bench [-- seconds rounds]`: Trestle against the baselines in one run. Every server is pinned to
+// core 0 and started here; wrk runs on core 1; the rounds interleave the scenarios so that a noisy moment
+// hits them all alike; each row shows the median over rounds. Prints issue 12's table as Markdown.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type RedisServer, startRedisServer } from '../test/support/redis-server.ts'
+import { startServer, token } from './lib.ts'
+import { fastapiMissing, fastapiToken, type Peer, startBaseline, startFastapi } from './peers.ts'
+import { type Measured, type Request, wrk } from './wrk.ts'
+
+const seconds = Number(process.argv[2] ?? 10)
+const rounds = Number(process.argv[3] ?? 3)
+const CONNECTIONS = 50
+
+interface Scenario {
+  name: string
+  request: Request
+  /** The row this one is compared with (bare Fastify hello unless said). */
+  versus?: string
+  target?: string
+  /** Whether the target is met, given this row and the one it is compared with. */
+  met?: (row: Summary, base: Summary) => boolean
+}
+
+interface Summary extends Measured {
+  name: string
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+}
+
+const ratio = (row: Summary, base: Summary) => row.requestsPerSecond / base.requestsPerSecond
+const atLeast = (share: number) => (row: Summary, base: Summary) => ratio(row, base) >= share
+
+const stops: (() => Promise<void>)[] = []
+async function started<T extends Peer>(peer: Promise<T>): Promise<T> {
+  const p = await peer
+  stops.push(() => p.stop())
+  return p
+}
+async function stopAll(): Promise<void> {
+  for (const stop of stops.splice(0).reverse()) await stop().catch(() => {})
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void stopAll().finally(() => process.exit(130)))
+}
+
+const json = { 'content-type': 'application/json' }
+const notes: string[] = []
+const scenarios: Scenario[] = []
+const scratch = await mkdtemp(join(tmpdir(), 'trestle-bench-'))
+let redis: RedisServer | undefined
+try {
+  redis = await startRedisServer()
+  const raw = await started(startBaseline('raw'))
+  const bare = await started(startBaseline('fastify'))
+  scenarios.push(
+    { name: 'raw node:http hello', request: { url: `${raw.url}/` }, target: 'the limit' },
+    { name: 'bare Fastify hello', request: { url: `${bare.url}/` } },
+    {
+      name: 'bare Fastify POST with body validation',
+      request: {
+        url: `${bare.url}/items`,
+        method: 'POST',
+        headers: json,
+        body: '{"name":"Teapot","price":9.99}',
+      },
+    },
+  )
+
+  const missing = await fastapiMissing()
+  if (missing) notes.push(`The original FastAPI system is left out: ${missing}.`)
+  else {
+    const fastapi = await started(startFastapi(redis.url))
+    const auth = { authorization: `Bearer ${await fastapiToken(fastapi.url)}` }
+    scenarios.push(
+      { name: 'original system, GET /users/me', request: { url: `${fastapi.url}/users/me`, headers: auth } },
+      {
+        name: 'original system, POST /items/ (stores nothing)',
+        request: {
+          url: `${fastapi.url}/items/`,
+          method: 'POST',
+          headers: { ...auth, ...json },
+          body: '{"name":"Teapot","price":9.99}',
+        },
+      },
+    )
+  }
+
+  // The limiter is on everywhere but never trips: it costs what it costs without refusing anyone.
+  const limits = { RATE_LIMIT_USER: '1000000000', RATE_LIMIT_ANONYMOUS: '1000000000' }
+  const trestle = await started(startServer(limits))
+  const bearer = `Bearer ${await token(trestle.url)}`
+  const created = await fetch(`${trestle.url}/items`, {
+    method: 'POST',
+    headers: { authorization: bearer, ...json },
+    body: JSON.stringify({ name: 'Teapot', price: 9.99 }),
+  })
+  const { id } = (await created.json()) as { id: string }
+  const withRedis = await started(startServer({ ...limits, REDIS_URL: redis.url }))
+  const redisBearer = `Bearer ${await token(withRedis.url)}`
+  const info = await started(startServer({ ...limits, LOG_LEVEL: 'info' }))
+  const infoBearer = `Bearer ${await token(info.url)}`
+  const me = 'Trestle GET /users/me (bearer, limiter on)'
+  const byId = 'Trestle GET /items/{id} (anonymous, limiter on)'
+  scenarios.push(
+    {
+      name: 'Trestle GET /health/live',
+      request: { url: `${trestle.url}/health/live` },
+      target: '≥ 90%',
+      met: atLeast(0.9),
+    },
+    {
+      name: me,
+      request: { url: `${trestle.url}/users/me`, headers: { authorization: bearer } },
+      target: '≥ 60%',
+      met: atLeast(0.6),
+    },
+    { name: byId, request: { url: `${trestle.url}/items/${id}` }, target: '≥ 50%', met: atLeast(0.5) },
+    {
+      name: 'Trestle POST /items/ (token, validation, insert, event)',
+      request: {
+        url: `${trestle.url}/items`,
+        method: 'POST',
+        headers: { authorization: bearer, ...json },
+        body: '{"name":"Teapot","price":9.99,"tags":["kitchen"]}',
+      },
+      target: '≥ 35%',
+      met: atLeast(0.35),
+    },
+    {
+      name: 'Trestle GraphQL `item(id) { name price owner { name } }`',
+      request: {
+        url: `${trestle.url}/graphql`,
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ query: `{ item(id: "${id}") { name price owner { name } } }` }),
+      },
+      versus: byId,
+      target: '≥ 70% of GET /items/{id}',
+      met: atLeast(0.7),
+    },
+    {
+      name: 'Trestle GET /users/me with the Redis limiter',
+      request: { url: `${withRedis.url}/users/me`, headers: { authorization: redisBearer } },
+      versus: me,
+      target: '≤ 10% loss, p99 ≤ 1.5×',
+      met: (row, base) => ratio(row, base) >= 0.9 && row.latencyP99Ms <= 1.5 * base.latencyP99Ms,
+    },
+    {
+      name: 'Trestle GET /users/me at LOG_LEVEL=info (vs warn)',
+      request: { url: `${info.url}/users/me`, headers: { authorization: infoBearer } },
+      versus: me,
+      target: '≤ 10% loss',
+      met: atLeast(0.9),
+    },
+  )
+
+  const load = (s: Scenario, length: number) =>
+    wrk(s.request, { seconds: length, connections: CONNECTIONS, scratch })
+  // Warm-up: JIT compilers, caches and connection pools settle before anything counts.
+  for (const s of scenarios) await load(s, Math.min(seconds, 3))
+  const results = new Map<string, Measured[]>()
+  for (let round = 1; round <= rounds; round++) {
+    for (const s of scenarios) {
+      const m = await load(s, seconds)
+      results.set(s.name, [...(results.get(s.name) ?? []), m])
+      console.error(
+        `round ${round}/${rounds} ${s.name}: ${m.requestsPerSecond.toFixed(0)} req/s, p99 ${m.latencyP99Ms} ms`,
+      )
+    }
+  }
+
+  const summary = new Map<string, Summary>()
+  for (const s of scenarios) {
+    const runs = results.get(s.name) ?? []
+    summary.set(s.name, {
+      name: s.name,
+      requestsPerSecond: median(runs.map((r) => r.requestsPerSecond)),
+      latencyMedianMs: median(runs.map((r) => r.latencyMedianMs)),
+      latencyP99Ms: median(runs.map((r) => r.latencyP99Ms)),
+      failures: runs.reduce((sum, r) => sum + r.failures, 0),
+    })
+  }
+
+  const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+  const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1))
+  console.log(
+    `${rounds} interleaved rounds × ${seconds} s, wrk -t1 -c${CONNECTIONS} on core 1, servers on core 0, ` +
+      `${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, medians over rounds\n`,
+  )
+  console.log('| scenario | req/s | p50 ms | p99 ms | ratio | target | met | errors |')
+  console.log('|---|---|---|---|---|---|---|---|')
+  const bareHello = summary.get('bare Fastify hello')
+  for (const s of scenarios) {
+    const row = summary.get(s.name)
+    const base = summary.get(s.versus ?? 'bare Fastify hello') ?? bareHello
+    if (!row || !base) continue
+    const share = ratio(row, base)
+    const shown =
+      s.versus === me
+        ? `${share >= 1 ? '+' : '−'}${Math.abs(100 * (share - 1)).toFixed(0)}% vs in-process, warn`
+        : `${(100 * share).toFixed(0)}% of ${s.versus === byId ? 'GET /items/{id}' : 'bare Fastify'}`
+    const met = s.met ? (s.met(row, base) ? 'yes' : 'no') : ''
+    console.log(
+      `| ${row.name} | ${fmt(row.requestsPerSecond)} | ${ms(row.latencyMedianMs)} | ${ms(row.latencyP99Ms)} | ${shown} | ${s.target ?? '—'} | ${met} | ${row.failures} |`,
+    )
+  }
+  for (const note of notes) console.log(`\n${note}`)
+} finally {
+  await stopAll()
+  await redis?.stop()
+  await rm(scratch, { recursive: true, force: true })
+}
