@@ -73,7 +73,7 @@ export const ItemReadSchema = Type.Object(
         ...itemExample,
         converted_price: {
           currency: 'EUR',
-          amount: '9.23',
+          amount: '9.22',
           rate: '0.9234',
           as_of: '2026-11-24',
           stale: false,

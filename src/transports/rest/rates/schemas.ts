@@ -19,7 +19,7 @@ export const ConvertedPrice = Type.Object(
       ...decimal,
       description:
         'The price in `currency`, exact decimal text rounded half-even to its ISO 4217 minor unit (JPY has none)',
-      examples: ['9.23'],
+      examples: ['9.22'],
     },
     rate: { ...decimal, description: 'Units of `currency` per USD: the rate the amount was computed with' },
     as_of: Type.Union([date, Type.Null()], { description: 'The date of that rate; null for USD' }),
@@ -27,7 +27,7 @@ export const ConvertedPrice = Type.Object(
   },
   {
     description: 'The price converted, present when `currency` was asked for',
-    examples: [{ currency: 'EUR', amount: '9.23', rate: '0.9234', as_of: '2026-11-24', stale: false }],
+    examples: [{ currency: 'EUR', amount: '9.22', rate: '0.9234', as_of: '2026-11-24', stale: false }],
   },
 )
 
