@@ -185,6 +185,7 @@ export class RateService {
 
   async #current(): Promise<RateTable> {
     const { ttlMs, maxStaleMs } = this.#deps
+    // None configured: only a new configuration brings rates, so clients may wait a while.
     if (!this.configured) throw new UnavailableError('exchange-rates', { retryAfterSeconds: 300 })
     if (this.#age(this.#table) < ttlMs) return this.#table as RateTable
     // Another instance may have refreshed the shared table meanwhile.
