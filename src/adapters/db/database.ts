@@ -25,8 +25,8 @@ export interface DatabaseOptions {
   connectTimeoutMs?: number
   /** Milliseconds a statement may run (PostgreSQL) or wait for a lock (SQLite), default 5000. */
   queryTimeoutMs?: number
-  /** Called with the SQL of every query run (tests count them). */
-  onQuery?: (sql: string) => void
+  /** Called with the SQL of every query run and its parameters (tests count them; bench/scale.ts explains them). */
+  onQuery?: (sql: string, parameters: readonly unknown[]) => void
   /** Where an outage is reported, once when it starts and once when it ends. */
   log?: OutageLog
 }
@@ -34,7 +34,7 @@ export interface DatabaseOptions {
 const silent: OutageLog = { info() {}, error() {} }
 
 function queryLog({ onQuery }: DatabaseOptions) {
-  return onQuery ? (event: LogEvent) => onQuery(event.query.sql) : undefined
+  return onQuery ? (event: LogEvent) => onQuery(event.query.sql, event.query.parameters) : undefined
 }
 
 export function sqlitePath({ url, dataDir }: DatabaseOptions): string {

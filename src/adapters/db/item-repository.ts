@@ -1,4 +1,12 @@
-import { type ExpressionBuilder, type Kysely, type Selectable, sql, type Transaction } from 'kysely'
+import {
+  type ExpressionBuilder,
+  type Kysely,
+  PostgresAdapter,
+  type Selectable,
+  type SelectQueryBuilder,
+  sql,
+  type Transaction,
+} from 'kysely'
 import type { Item, ItemChanges, ItemQuery, ItemRepository } from '../../domain/items.ts'
 import { searchable } from '../../domain/search.ts'
 import type { Database, ItemsTable } from './schema.ts'
@@ -15,6 +23,11 @@ const COLUMNS = [
   'created_at',
   'updated_at',
 ] as const
+
+// How many rows, in the page's order, a search on SQLite reads before it asks the trigram index instead:
+// the worst case (matches just too sparse to fill a page here) costs this read plus sorting under
+// limit × total / PROBE_ROWS matches, which balance near the square root of the table size.
+const PROBE_ROWS = 20_000
 
 const SORT_COLUMNS = { created_at: 'created_at', price: 'price_cents', name: 'name' } as const
 
@@ -37,11 +50,36 @@ function likePattern(text: string): string {
   return `%${searchable(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 }
 
+type ItemsFrom = SelectQueryBuilder<Database, 'items', object>
+
+// The filters of a listing but `q` and the cursor.
+function filtered(from: ItemsFrom, query: ItemQuery): ItemsFrom {
+  let select = from
+  if (query.minPriceCents !== undefined) select = select.where('price_cents', '>=', query.minPriceCents)
+  if (query.maxPriceCents !== undefined) select = select.where('price_cents', '<=', query.maxPriceCents)
+  if (query.ownerId !== undefined) select = select.where('owner_id', '=', query.ownerId)
+  if (query.tag !== undefined) {
+    const tag = query.tag
+    select = select.where((eb: ExpressionBuilder<Database, 'items'>) =>
+      eb.exists(
+        eb
+          .selectFrom('item_tags')
+          .select('item_tags.item_id')
+          .whereRef('item_tags.item_id', '=', 'items.id')
+          .where('item_tags.tag', '=', tag),
+      ),
+    )
+  }
+  return select
+}
+
 export class SqlItemRepository implements ItemRepository {
   readonly #db: Kysely<Database>
+  readonly #sqlite: boolean
 
   constructor(db: Kysely<Database>) {
     this.#db = db
+    this.#sqlite = !(db.getExecutor().adapter instanceof PostgresAdapter)
   }
 
   async insert(item: Item): Promise<void> {
@@ -75,36 +113,54 @@ export class SqlItemRepository implements ItemRepository {
     const descending = query.sort.startsWith('-')
     const column = SORT_COLUMNS[query.sort.replace(/^-/, '') as keyof typeof SORT_COLUMNS]
     const direction = descending ? 'desc' : 'asc'
-    let select = this.#db.selectFrom('items').select(COLUMNS)
-    if (query.q !== undefined) {
-      // SQLite has no default LIKE escape character, so both engines are told it.
-      select = select.where(sql<boolean>`search_text like ${likePattern(query.q)} escape '\\'`)
-    }
-    if (query.minPriceCents !== undefined) select = select.where('price_cents', '>=', query.minPriceCents)
-    if (query.maxPriceCents !== undefined) select = select.where('price_cents', '<=', query.maxPriceCents)
-    if (query.ownerId !== undefined) select = select.where('owner_id', '=', query.ownerId)
-    if (query.tag !== undefined) {
-      const tag = query.tag
-      select = select.where((eb: ExpressionBuilder<Database, 'items'>) =>
-        eb.exists(
-          eb
-            .selectFrom('item_tags')
-            .select('item_tags.item_id')
-            .whereRef('item_tags.item_id', '=', 'items.id')
-            .where('item_tags.tag', '=', tag),
-        ),
-      )
-    }
+    let from = this.#db.selectFrom('items')
     if (query.after !== undefined) {
       const { key, id } = query.after
       const op = descending ? '<' : '>'
-      select = select.where((eb) =>
-        eb.or([eb(column, op, key as never), eb.and([eb(column, '=', key as never), eb('id', op, id)])]),
-      )
+      // A row-value comparison: both engines seek the (column, id) index to it, so a deep page costs what the
+      // first does (the equivalent OR of two comparisons made SQLite scan from the start).
+      from = from.where((eb) => eb(eb.refTuple(column, 'id'), op, eb.tuple(key as never, id)))
     }
-    const rows = await select.orderBy(column, direction).orderBy('id', direction).limit(query.limit).execute()
+    let select = filtered(from, query)
+    let rows: ItemRow[] | undefined
+    if (query.q !== undefined) {
+      // SQLite has no default LIKE escape character, so both engines are told it.
+      const like = sql<boolean>`search_text like ${likePattern(query.q)} escape '\\'`
+      const indexed = this.#sqlite ? this.#trigramMatch(query.q) : like // pg_trgm's index serves the LIKE
+      if (indexed !== undefined) {
+        // A common text: the next PROBE_ROWS rows in order (one index range scan, whatever the filters) hold
+        // a page of matches, found by reading them; cheaper than sorting the index's many matches. A rarer
+        // one: the index names the few matching rows and only those are sorted.
+        const head = from.selectAll().orderBy(column, direction).orderBy('id', direction).limit(PROBE_ROWS)
+        // The head has every column of items under the table's own name, so the same filters apply to it.
+        const found = await filtered(this.#db.selectFrom(head.as('items')) as typeof from, query)
+          .select(COLUMNS)
+          .where(like)
+          .orderBy(column, direction)
+          .orderBy('id', direction)
+          .limit(query.limit)
+          .execute()
+        if (found.length === query.limit) rows = found
+      }
+      select = select.where(indexed ?? like)
+    }
+    rows ??= await select
+      .select(COLUMNS)
+      .orderBy(column, direction)
+      .orderBy('id', direction)
+      .limit(query.limit)
+      .execute()
     const tags = await this.#tagsOf(rows.map((r) => r.id))
     return rows.map((row) => toItem(row, tags.get(row.id) ?? []))
+  }
+
+  // The trigram index's rows for the text (migration 0005), or undefined for text shorter than a trigram,
+  // which the index cannot find.
+  #trigramMatch(text: string) {
+    const wanted = searchable(text)
+    if ([...wanted].length < 3) return undefined
+    const phrase = `"${wanted.replaceAll('"', '""')}"`
+    return sql<boolean>`items.rowid in (select rowid from items_search where items_search match ${phrase})`
   }
 
   async update(

@@ -4,10 +4,12 @@ import * as usersAndItems from './0001_users_and_items.ts'
 import * as refreshTokens from './0002_refresh_tokens.ts'
 import * as watches from './0003_watches.ts'
 import * as roomMessages from './0004_room_messages.ts'
+import * as itemSearch from './0005_item_search.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001_users_and_items': usersAndItems,
   '0002_refresh_tokens': refreshTokens,
   '0003_watches': watches,
   '0004_room_messages': roomMessages,
+  '0005_item_search': itemSearch,
 }
