@@ -1,0 +1,125 @@
+// `npm run bench:profile [-- seconds]`: where the server's CPU goes on the hot path. Trestle runs on core 0
+// under `node --cpu-prof`, wrk loads GET /health/live and then GET /users/me (bearer, limiter on) from core 1,
+// and the V8 profile's samples inside each load window are summed by function, by self time and on stack.
+import { spawn } from 'node:child_process'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort } from '../test/support/free-port.ts'
+import { token } from './lib.ts'
+import { wrk } from './wrk.ts'
+
+const seconds = Number(process.argv[2] ?? 10)
+const ROOT = new URL('..', import.meta.url).pathname
+
+interface Node {
+  id: number
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  children?: number[]
+}
+interface Profile {
+  nodes: Node[]
+  startTime: number
+  samples: number[]
+  timeDeltas: number[]
+}
+
+const nowUs = () => Number(process.hrtime.bigint() / 1000n) // CLOCK_MONOTONIC, as V8's profile timestamps
+
+function name(node: Node): string {
+  const { functionName, url, lineNumber } = node.callFrame
+  const file = url
+    .replace(/^file:\/\//, '')
+    .replace(ROOT, '')
+    .replace(/^.*node_modules\//, '~/')
+  return `${functionName || '(anonymous)'}${file ? ` ${file}:${lineNumber + 1}` : ''}`
+}
+
+// Top functions by self time and by time on the stack, for the samples taken between `from` and `to`.
+function summarise(profile: Profile, from: number, to: number, top = 25): string {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const parent = new Map<number, number>()
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const self = new Map<string, number>()
+  const total = new Map<string, number>()
+  let samples = 0
+  let time = profile.startTime
+  profile.samples.forEach((id, i) => {
+    time += profile.timeDeltas[i] ?? 0
+    if (time < from || time > to) return
+    samples++
+    const leaf = byId.get(id)
+    if (leaf) self.set(name(leaf), (self.get(name(leaf)) ?? 0) + 1)
+    const seen = new Set<string>()
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+      const node = byId.get(n)
+      if (node) seen.add(name(node))
+    }
+    for (const s of seen) total.set(s, (total.get(s) ?? 0) + 1)
+  })
+  const rank = (counts: Map<string, number>) =>
+    [...counts]
+      .filter(([n]) => !n.startsWith('(root)'))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([n, c]) => `  ${((100 * c) / Math.max(1, samples)).toFixed(1).padStart(5)}%  ${n}`)
+      .join('\n')
+  return `${samples} samples\nby self time:\n${rank(self)}\non the stack:\n${rank(total)}`
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'trestle-profile-'))
+const port = await freePort()
+const url = `http://127.0.0.1:${port}`
+const child = spawn(
+  'taskset',
+  ['-c', '0', process.execPath, '--cpu-prof', `--cpu-prof-dir=${dir}`, 'src/server.ts'],
+  {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATA_DIR: join(dir, 'data'),
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_USER: '1000000000',
+      RATE_LIMIT_ANONYMOUS: '1000000000',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  },
+)
+const exited = new Promise((resolve) => child.once('exit', resolve))
+try {
+  for (
+    let i = 0;
+    !(await fetch(`${url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    ));
+    i++
+  ) {
+    if (i > 300) throw new Error('server did not start')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  const auth = { authorization: `Bearer ${await token(url)}` }
+  const windows: [string, number, number][] = []
+  for (const [label, request] of [
+    ['GET /health/live', { url: `${url}/health/live` }],
+    ['GET /users/me (bearer, limiter on)', { url: `${url}/users/me`, headers: auth }],
+  ] as const) {
+    await wrk(request, { seconds: Math.min(3, seconds), connections: 50, scratch: dir }) // warm-up
+    const from = nowUs()
+    const m = await wrk(request, { seconds, connections: 50, scratch: dir })
+    windows.push([`${label}: ${m.requestsPerSecond.toFixed(0)} req/s under the profiler`, from, nowUs()])
+  }
+  child.kill('SIGTERM')
+  await exited
+  const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'))
+  if (!file) throw new Error('no profile written')
+  const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as Profile
+  for (const [label, from, to] of windows) console.log(`\n## ${label}\n${summarise(profile, from, to)}`)
+} finally {
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM')
+    await exited
+  }
+  await rm(dir, { recursive: true, force: true })
+}
