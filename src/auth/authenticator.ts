@@ -19,6 +19,7 @@ export class Authenticator {
   readonly #tokens: TokenService
   readonly #findUser: (id: string) => Promise<UserRecord | undefined>
   readonly #accounts: LRUCache<string, AccountStatus> | undefined
+  readonly #loading = new Map<string, Promise<AccountStatus>>()
 
   constructor(
     tokens: TokenService,
@@ -48,9 +49,19 @@ export class Authenticator {
     this.#accounts?.delete(userId)
   }
 
-  async #status(userId: string): Promise<AccountStatus> {
+  #status(userId: string): Promise<AccountStatus> {
     const cached = this.#accounts?.get(userId)
-    if (cached) return cached
+    if (cached) return Promise.resolve(cached)
+    // Concurrent checks of one account (a user's many connections, a burst of requests) share one query.
+    let loading = this.#loading.get(userId)
+    if (!loading) {
+      loading = this.#load(userId).finally(() => this.#loading.delete(userId))
+      this.#loading.set(userId, loading)
+    }
+    return loading
+  }
+
+  async #load(userId: string): Promise<AccountStatus> {
     const user = await this.#findUser(userId)
     const status: AccountStatus = { role: user?.role ?? 'user', active: user !== undefined && !user.disabled }
     this.#accounts?.set(userId, status)

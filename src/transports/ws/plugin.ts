@@ -177,7 +177,11 @@ async function wsPlugin(app: FastifyInstance, options: WsOptions) {
     const rooms = new Map<string, string[]>()
     for (const session of sessions) {
       session.ping()
-      for (const room of session.rooms) rooms.set(room, [...(rooms.get(room) ?? []), session.id])
+      for (const room of session.rooms) {
+        const ids = rooms.get(room)
+        if (ids) ids.push(session.id)
+        else rooms.set(room, [session.id])
+      }
     }
     void (async () => {
       for (const [room, ids] of rooms) await options.presence.refresh(room, ids, context.presenceTtlMs)
@@ -195,8 +199,23 @@ async function wsPlugin(app: FastifyInstance, options: WsOptions) {
   heartbeat.unref()
 
   // A disabled account's connections close within the account cache's TTL.
+  // One session at a time, yielding now and then, and never two rounds at once: 10,000 checks started together
+  // stalled the event loop for seconds (npm run bench:ws).
+  let checking = false
   const accounts = setInterval(() => {
-    for (const session of sessions) void session.checkAccount()
+    if (checking) return
+    checking = true
+    void (async () => {
+      let n = 0
+      for (const session of [...sessions]) {
+        await session.checkAccount()
+        if (++n % 256 === 0) await new Promise((resolve) => setImmediate(resolve))
+      }
+    })()
+      .catch((error) => app.log.warn({ err: error }, 'websocket: account check failed'))
+      .finally(() => {
+        checking = false
+      })
   }, Math.max(1, options.accountCheckSeconds) * 1000)
   accounts.unref()
 
