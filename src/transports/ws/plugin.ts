@@ -173,17 +173,20 @@ async function wsPlugin(app: FastifyInstance, options: WsOptions) {
 
   // Heartbeat: ping every connection, close those that did not answer the last ping, keep their rooms'
   // presence alive, and announce who left with a crashed instance's connections.
+  // Pings go out in slices, yielding between them, so that 10,000 of them do not hold up a broadcast.
   const heartbeat = setInterval(() => {
-    const rooms = new Map<string, string[]>()
-    for (const session of sessions) {
-      session.ping()
-      for (const room of session.rooms) {
-        const ids = rooms.get(room)
-        if (ids) ids.push(session.id)
-        else rooms.set(room, [session.id])
-      }
-    }
     void (async () => {
+      const rooms = new Map<string, string[]>()
+      let n = 0
+      for (const session of [...sessions]) {
+        session.ping()
+        for (const room of session.rooms) {
+          const ids = rooms.get(room)
+          if (ids) ids.push(session.id)
+          else rooms.set(room, [session.id])
+        }
+        if (++n % 256 === 0) await new Promise((resolve) => setImmediate(resolve))
+      }
       for (const [room, ids] of rooms) await options.presence.refresh(room, ids, context.presenceTtlMs)
       for (const { room, member } of await options.presence.sweep()) {
         await options.bus.publish({
@@ -194,7 +197,7 @@ async function wsPlugin(app: FastifyInstance, options: WsOptions) {
           member,
         })
       }
-    })().catch((error) => app.log.warn({ err: error }, 'websocket: presence upkeep failed'))
+    })().catch((error) => app.log.warn({ err: error }, 'websocket: heartbeat failed'))
   }, options.heartbeatSeconds * 1000)
   heartbeat.unref()
 
