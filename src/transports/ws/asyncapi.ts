@@ -7,7 +7,7 @@ import fp from 'fastify-plugin'
 import { type TObject, type TProperties, type TSchema, Type } from 'typebox'
 import pkg from '../../../package.json' with { type: 'json' }
 import { HISTORY } from '../../domain/rooms.ts'
-import { MessageSchema } from '../rest/rooms/schemas.ts'
+import { MessageSchema } from '../shared/wire-schemas.ts'
 import { EventView } from './event-schema.ts'
 import { CLIENT_FRAMES, CLOSE, SERVER_FRAMES } from './protocol.ts'
 

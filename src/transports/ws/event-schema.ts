@@ -1,8 +1,7 @@
 // The `event` of an event frame, as src/transports/shared/views.ts writes it, for the AsyncAPI document: one
 // shape per domain event. Items and messages are the REST bodies' own schemas, since the same views make both.
 import { Type } from 'typebox'
-import { ItemSchema } from '../rest/items/schemas.ts'
-import { MessageSchema } from '../rest/rooms/schemas.ts'
+import { ItemSchema, MessageSchema } from '../shared/wire-schemas.ts'
 
 const at = Type.String({ format: 'date-time', description: 'When it happened' })
 const uuid = (description: string) => Type.String({ format: 'uuid', description })

@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor } from '../../shared/cursor.ts'
 import { centsOf } from '../../shared/money.ts'
 import { conversionView } from '../../shared/rates.ts'
 import { itemView } from '../../shared/views.ts'
+import { ItemSchema } from '../../shared/wire-schemas.ts'
 import { noBody } from '../no-body.ts'
 import { inQuery, invalidQuery } from '../query-errors.ts'
 import { noRatesResponse } from '../rates/routes.ts'
@@ -18,7 +19,6 @@ import {
   ItemParams,
   ItemQuery,
   ItemReadSchema,
-  ItemSchema,
   ListItemsQuery,
   UpdateItemBody,
 } from './schemas.ts'

@@ -1,67 +1,17 @@
 // Shapes of the /items endpoints, built from the domain's field rules (src/domain/fields.ts), so ajv enforces
 // exactly what the domain does and the OpenAPI document shows it. Prices are USD numbers with two decimals.
 import { Type } from 'typebox'
+import { ItemSortRule, PAGE, PageLimit, SearchText, Tag, Uuid } from '../../../domain/fields.ts'
 import {
-  Description,
-  ItemName,
-  ItemSortRule,
-  Nullable,
-  PAGE,
-  PageLimit,
-  SearchText,
-  Tag,
-  TagList,
-  Tags,
-  Uuid,
-} from '../../../domain/fields.ts'
-import { Price } from '../../../domain/money.ts'
+  descriptionField as description,
+  ItemSchema,
+  itemIdField as id,
+  itemExample,
+  itemNameField as name,
+  priceField as price,
+  tagListField as tagList,
+} from '../../shared/wire-schemas.ts'
 import { ConvertedPrice, CurrencyParam } from '../rates/schemas.ts'
-
-const itemId = '0191f2a4-6c1e-7a35-9a5c-2f1b9c0d4e11'
-const ownerId = '0191f2a4-5b0e-7c3d-8f21-3a4b5c6d7e8f'
-
-const id = { ...Uuid, description: 'Item id', examples: [itemId] }
-const name = { ...ItemName, examples: ['Teapot'] }
-// The Price rule in dollars: ajv's multipleOf allows a little float error, so the edge's exact conversion
-// (src/transports/shared/money.ts) and the domain's rule have the last word, with this same reason.
-const price = Type.Number({
-  minimum: Price.minimum / 100,
-  maximum: Price.maximum / 100,
-  multipleOf: 0.01,
-  errorMessage: Price.errorMessage,
-  description: 'USD, at most two decimals; stored exactly as cents',
-  examples: [9.99],
-})
-const description = Nullable(Description, { examples: ['Short and stout'] })
-const tagList = { ...TagList, examples: [['kitchen', 'tea']] }
-const timestamp = Type.String({ format: 'date-time', examples: ['2026-11-24T18:00:00.000Z'] })
-
-const itemExample = {
-  id: itemId,
-  name: 'Teapot',
-  price: 9.99,
-  description: 'Short and stout',
-  tags: ['kitchen', 'tea'],
-  owner_id: ownerId,
-  version: 1,
-  created_at: '2026-11-24T18:00:00.000Z',
-  updated_at: '2026-11-24T18:00:00.000Z',
-}
-
-export const ItemSchema = Type.Object(
-  {
-    id,
-    name,
-    price,
-    description,
-    tags: { ...Tags, description: 'Lower-cased, each once', examples: [['kitchen', 'tea']] },
-    owner_id: Type.String({ format: 'uuid', description: 'The owner’s user id' }),
-    version: Type.Integer({ minimum: 1, description: 'Grows by one with every change; the ETag carries it' }),
-    created_at: timestamp,
-    updated_at: timestamp,
-  },
-  { examples: [itemExample] },
-)
 
 /** An item as GET answers it: with its price converted when `currency` was asked for. */
 export const ItemReadSchema = Type.Object(

@@ -6,13 +6,8 @@ import type { RoomService } from '../../../domain/rooms.ts'
 import { problemResponses } from '../../../plugins/problem.ts'
 import { decodeMessageCursor, encodeMessageCursor } from '../../shared/message-cursor.ts'
 import { messageView } from '../../shared/views.ts'
-import {
-  ListMessagesQuery,
-  MessagePageSchema,
-  MessageSchema,
-  PostMessageBody,
-  RoomParams,
-} from './schemas.ts'
+import { MessageSchema } from '../../shared/wire-schemas.ts'
+import { ListMessagesQuery, MessagePageSchema, PostMessageBody, RoomParams } from './schemas.ts'
 
 // Any signed-in user may read and post; no scope is needed.
 const signedIn = [{ OAuth2: [] }]
