@@ -17,6 +17,7 @@ import {
 } from '../../src/domain/fields.ts'
 import { Price } from '../../src/domain/money.ts'
 import { createTestApp, problem, type SignedUp, signUpAndIn, type TestApp } from '../support/app.ts'
+import { itemCalls } from '../support/items.ts'
 
 type Op = 'createItem' | 'updateItem' | 'updateMe' | 'listItems'
 type Input = Record<string, unknown>
@@ -117,13 +118,7 @@ let itemId: string
 beforeAll(async () => {
   t = await createTestApp()
   alice = await signUpAndIn(t)
-  const created = await t.app.inject({
-    method: 'POST',
-    url: '/items',
-    headers: alice.auth,
-    payload: { name: 'Teapot', price: 9.99 },
-  })
-  itemId = created.json().id
+  itemId = (await itemCalls(() => t).create(alice)).id
 })
 afterAll(() => t.close())
 

@@ -5,6 +5,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createTestApp, problem, type SignedUp, signUpAndIn, type TestApp } from '../support/app.ts'
 import { type FakeProvider, type Kind, providersSetting, startFakeProviders } from '../support/fake-rates.ts'
+import { itemCalls } from '../support/items.ts'
 
 let t: TestApp
 let fakes: Record<Kind, FakeProvider>
@@ -29,13 +30,7 @@ beforeAll(async () => {
     { clock: () => clock.now },
   )
   alice = await signUpAndIn(t)
-  const created = await t.app.inject({
-    method: 'POST',
-    url: '/items',
-    headers: alice.auth,
-    payload: { name: 'Teapot', price: 9.99 },
-  })
-  itemId = created.json().id
+  itemId = (await itemCalls(() => t).create(alice)).id
 })
 afterAll(async () => {
   await t.close()

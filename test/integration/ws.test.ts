@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TokenService } from '../../src/auth/tokens.ts'
 import { createTestApp, type SignedUp, signUpAndIn, type TestApp } from '../support/app.ts'
+import { itemCalls } from '../support/items.ts'
 import { connectWs, type Frame, injectWs, isType, type WsClient } from '../support/ws.ts'
 
 let t: TestApp
@@ -42,16 +43,7 @@ async function tcp(at: string, headers: Record<string, string>): Promise<WsClien
   return client
 }
 
-async function createItem(who: SignedUp, name: string) {
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/items/',
-    headers: who.auth,
-    payload: { name, price: 9.99 },
-  })
-  expect(res.statusCode).toBe(201)
-  return res.json() as { id: string }
-}
+const createItem = (who: SignedUp, name: string) => itemCalls(() => t).create(who, { name })
 
 const error = (frame: Frame | string) => frame as { code: string; field?: string; id?: string }
 
