@@ -1,4 +1,4 @@
-// `npm run bench [-- seconds rounds]`: Trestle against the baselines in one run. Every server is pinned to
+// `npm run bench [-- seconds rounds]` (BENCH_ONLY=<regex> for some rows): Trestle against the baselines in one run. Every server is pinned to
 // core 0 and started here; wrk runs on core 1; the rounds interleave the scenarios so that a noisy moment
 // hits them all alike; each row shows the median over rounds. Prints issue 12's table as Markdown.
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -159,6 +159,14 @@ try {
       met: atLeast(0.9),
     },
   )
+
+  // BENCH_ONLY=<regex>: only the matching rows, with bare Fastify and the rows they are compared with.
+  const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined
+  if (only) {
+    const wanted = scenarios.filter((s) => only.test(s.name))
+    const kept = new Set(['bare Fastify hello', ...wanted.flatMap((s) => [s.name, s.versus ?? ''])])
+    scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => kept.has(s.name)))
+  }
 
   const load = (s: Scenario, length: number) =>
     wrk(s.request, { seconds: length, connections: CONNECTIONS, scratch })

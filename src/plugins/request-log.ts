@@ -1,6 +1,8 @@
 // One log line per request (Fastify's default is two). Request logging is a measurable share of a request's
 // cost, so the line stays small.
+
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify'
+import type { Logger } from 'pino'
 
 export class RequestLog extends LogController {
   override incomingRequest(): void {}
@@ -10,6 +12,8 @@ export class RequestLog extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
+    // At LOG_LEVEL=warn a successful request writes nothing: build nothing either.
+    if (!error && !(reply.log as Partial<Pick<Logger, 'isLevelEnabled'>>).isLevelEnabled?.('info')) return
     const line = {
       method: request.method,
       url: request.url,

@@ -186,12 +186,14 @@ export function installValidators(app: FastifyInstance): void {
     })
   })
 
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const malformed = (request.query as { [MALFORMED]?: string[] } | undefined)?.[MALFORMED]
-    if (!malformed) return
-    throw invalid(
-      'querystring',
-      malformed.map((name) => fieldError(pointerTo([name]), 'encoding', MALFORMED_DETAIL)),
+    if (!malformed) return done()
+    done(
+      invalid(
+        'querystring',
+        malformed.map((name) => fieldError(pointerTo([name]), 'encoding', MALFORMED_DETAIL)),
+      ),
     )
   })
 }

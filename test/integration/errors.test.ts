@@ -116,12 +116,23 @@ describe('paths', () => {
 })
 
 describe('security headers and CORS', () => {
-  it('sets the usual security headers', async () => {
-    const res = await t.app.inject({ url: '/health/live' })
-    expect(res.headers['x-content-type-options']).toBe('nosniff')
-    // HSTS only when PUBLIC_URL is https: test/integration/security-headers.test.ts.
-    expect(res.headers['strict-transport-security']).toBeUndefined()
+  it('sets the headers OWASP lists for API responses, on answers and errors alike', async () => {
+    for (const url of ['/health/live', '/nowhere', '/users/me']) {
+      const res = await t.app.inject({ url })
+      expect(res.headers['x-content-type-options'], url).toBe('nosniff')
+      expect(res.headers['x-frame-options'], url).toBe('DENY')
+      expect(res.headers['referrer-policy'], url).toBe('no-referrer')
+      expect(res.headers['cross-origin-resource-policy'], url).toBe('same-origin')
+      // HSTS only when PUBLIC_URL is https: test/integration/security-headers.test.ts.
+      expect(res.headers['strict-transport-security'], url).toBeUndefined()
+    }
+  })
+
+  it("gives the HTML pages helmet's whole set", async () => {
+    const res = await t.app.inject({ url: '/docs' })
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN')
+    expect(res.headers['origin-agent-cluster']).toBe('?1')
+    expect(res.headers['x-dns-prefetch-control']).toBe('off')
   })
 
   it('grants no CORS by default, and only to the configured origins', async () => {

@@ -79,14 +79,19 @@ describe('served over https', () => {
   })
   afterAll(() => t.close())
 
-  it('sends HSTS and COOP on every response, upgrade-insecure-requests on pages', async () => {
-    for (const url of ['/docs', '/graphiql', '/health/live']) {
+  it('sends HSTS on every response, COOP and upgrade-insecure-requests on pages', async () => {
+    for (const url of ['/docs', '/graphiql', '/health/live', '/nowhere']) {
       const res = await t.app.inject({ url })
       expect(res.headers['strict-transport-security'], url).toMatch(/^max-age=\d+/)
-      expect(res.headers['cross-origin-opener-policy'], url).toBe('same-origin')
     }
     for (const url of ['/docs', '/graphiql']) {
-      expect(directives(await t.app.inject({ url })), url).toContain('upgrade-insecure-requests')
+      const res = await t.app.inject({ url })
+      expect(res.headers['cross-origin-opener-policy'], url).toBe('same-origin')
+      expect(directives(res), url).toContain('upgrade-insecure-requests')
     }
+    // COOP is about documents: a JSON answer has none to isolate.
+    expect(
+      (await t.app.inject({ url: '/health/live' })).headers['cross-origin-opener-policy'],
+    ).toBeUndefined()
   })
 })

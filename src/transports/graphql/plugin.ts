@@ -133,21 +133,21 @@ async function graphqlPlugin(app: FastifyInstance, options: GraphQLOptions) {
     return measured
   }
 
-  // GraphQL over HTTP: `extensions` may be null, like `variables`.
-  app.addHook('onRoute', (route) => {
-    const body =
-      route.url === '/graphql' ? (route.schema?.body as { properties?: Record<string, unknown> }) : undefined
-    if (body?.properties?.extensions) body.properties.extensions = { type: ['object', 'null'] }
-  })
-
   // The response media type follows Accept: application/graphql-response+json when asked for, else JSON.
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.url !== '/graphql') return
+  const mediaType = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     reply.type(
       wantsGraphQLResponse(request)
         ? `${GRAPHQL_RESPONSE}; charset=utf-8`
         : 'application/json; charset=utf-8',
     )
+    done()
+  }
+  app.addHook('onRoute', (route) => {
+    if (route.url !== '/graphql') return
+    route.onRequest = [...[route.onRequest ?? []].flat(), mediaType]
+    // GraphQL over HTTP: `extensions` may be null, like `variables`.
+    const body = route.schema?.body as { properties?: Record<string, unknown> } | undefined
+    if (body?.properties?.extensions) body.properties.extensions = { type: ['object', 'null'] }
   })
 
   // GraphiQL is a page of our own, served from the npm packages: mercurius's loads them from a CDN.
