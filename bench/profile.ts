@@ -1,8 +1,8 @@
 // `npm run bench:profile [-- seconds]`: where the server's CPU goes on the hot path. Trestle runs on core 0
-// under `node --cpu-prof`, wrk loads GET /health/live and then GET /users/me (bearer, limiter on) from core 1,
+// under `node --cpu-prof`, wrk loads each route of the benchmark's table in turn from core 1,
 // and the V8 profile's samples inside each load window are summed by function, by self time and on stack.
 import { spawn } from 'node:child_process'
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../test/support/free-port.ts'
@@ -36,7 +36,12 @@ function name(node: Node): string {
 }
 
 // Top functions by self time and by time on the stack, for the samples taken between `from` and `to`.
-function summarise(profile: Profile, from: number, to: number, top = 25): string {
+function summarise(
+  profile: Profile,
+  from: number,
+  to: number,
+  top = Number(process.env.PROFILE_TOP ?? 25),
+): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const parent = new Map<number, number>()
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
@@ -100,11 +105,40 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   const auth = { authorization: `Bearer ${await token(url)}` }
-  const windows: [string, number, number][] = []
-  for (const [label, request] of [
+  const json = { 'content-type': 'application/json' }
+  const created = await fetch(`${url}/items`, {
+    method: 'POST',
+    headers: { ...auth, ...json },
+    body: JSON.stringify({ name: 'Teapot', price: 9.99 }),
+  })
+  const { id } = (await created.json()) as { id: string }
+  const routes = [
     ['GET /health/live', { url: `${url}/health/live` }],
     ['GET /users/me (bearer, limiter on)', { url: `${url}/users/me`, headers: auth }],
-  ] as const) {
+    ['GET /items/{id} (anonymous, limiter on)', { url: `${url}/items/${id}` }],
+    [
+      'POST /items/ (token, validation, insert, event)',
+      {
+        url: `${url}/items`,
+        method: 'POST',
+        headers: { ...auth, ...json },
+        body: '{"name":"Teapot","price":9.99,"tags":["kitchen"]}',
+      },
+    ],
+    [
+      'GraphQL item(id) { name price owner { name } }',
+      {
+        url: `${url}/graphql`,
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ query: `{ item(id: "${id}") { name price owner { name } } }` }),
+      },
+    ],
+  ] as const
+  // PROFILE_ONLY=<regex>: only the matching routes.
+  const only = new RegExp(process.env.PROFILE_ONLY ?? '.')
+  const windows: [string, number, number][] = []
+  for (const [label, request] of routes.filter(([label]) => only.test(label))) {
     await wrk(request, { seconds: Math.min(3, seconds), connections: 50, scratch: dir }) // warm-up
     const from = nowUs()
     const m = await wrk(request, { seconds, connections: 50, scratch: dir })
@@ -114,7 +148,10 @@ try {
   await exited
   const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'))
   if (!file) throw new Error('no profile written')
-  const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as Profile
+  const text = await readFile(join(dir, file), 'utf8')
+  // PROFILE_KEEP=<file>: keep the V8 profile, to open in Chrome's DevTools or query further.
+  if (process.env.PROFILE_KEEP) await writeFile(process.env.PROFILE_KEEP, text)
+  const profile = JSON.parse(text) as Profile
   for (const [label, from, to] of windows) console.log(`\n## ${label}\n${summarise(profile, from, to)}`)
 } finally {
   if (child.exitCode === null && child.signalCode === null) {

@@ -13,6 +13,7 @@ import errors from './plugins/errors.ts'
 import rateLimit from './plugins/rate-limit.ts'
 import requestId from './plugins/request-id.ts'
 import { RequestLog } from './plugins/request-log.ts'
+import { requestLogger } from './plugins/request-logger.ts'
 import security from './plugins/security.ts'
 import { installValidators, parseQueryString } from './plugins/validation.ts'
 import graphql from './transports/graphql/plugin.ts'
@@ -49,6 +50,7 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
   const app = Fastify({
     logger: options.logger ?? loggerOptions(settings),
     logController: new RequestLog(),
+    childLoggerFactory: requestLogger,
     // Honour a caller's request id (from a proxy) when it is sane; otherwise make one.
     requestIdHeader: false,
     genReqId: (req) => {

@@ -1,5 +1,6 @@
 // A thin bridge from Node's built-in node:sqlite to Kysely's SqliteDialect, with a prepared-statement cache.
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite'
+import { Worker } from 'node:worker_threads'
 import type { SqliteDatabase, SqliteStatement } from 'kysely'
 import { LRUCache } from 'lru-cache'
 import { UnavailableError } from '../../domain/errors.ts'
@@ -12,7 +13,12 @@ export interface SqliteOptions {
   busyTimeoutMs?: number
   /** Told when the file cannot be used (locked past busy_timeout, full, unreadable) and when it can again. */
   outage?: Outage
+  /** How often a worker thread checkpoints the WAL (default 1000 ms); 0: SQLite does it, on the commit. */
+  checkpointMs?: number
 }
+
+// The WAL file is cut back to this size after a checkpoint, instead of keeping its largest size for good.
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024
 
 // Result codes that say the file cannot serve now rather than that the statement is wrong: BUSY, LOCKED,
 // READONLY, IOERR, FULL, CANTOPEN (the low byte of an extended code is its primary code).
@@ -70,6 +76,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   readonly #db: DatabaseSync
   readonly #cache: LRUCache<string, CachedStatement>
   readonly #outage: Outage | undefined
+  readonly #checkpointer: Worker | undefined
 
   constructor(path: string, options: SqliteOptions = {}) {
     this.#cache = new LRUCache({ max: options.statementCacheSize ?? 200 })
@@ -79,7 +86,21 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     this.#db.exec('PRAGMA journal_mode = WAL')
     this.#db.exec('PRAGMA synchronous = NORMAL')
     this.#db.exec('PRAGMA foreign_keys = ON')
-    this.#db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`)
+    const busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? 5000)
+    this.#db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`)
+    this.#db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT}`)
+    const checkpointMs = options.checkpointMs ?? 1000
+    if (path !== ':memory:' && checkpointMs > 0) {
+      this.#db.exec('PRAGMA wal_autocheckpoint = 0')
+      this.#checkpointer = new Worker(new URL('./sqlite-checkpointer.ts', import.meta.url), {
+        workerData: { path, intervalMs: checkpointMs, busyTimeoutMs },
+      })
+      // It must not keep the process alive, and a failed checkpoint is tried again at the next interval.
+      this.#checkpointer.unref()
+      this.#checkpointer.on('message', (message: { failed?: string }) => {
+        if (message.failed) this.#outage?.failed(new Error(`WAL checkpoint: ${message.failed}`))
+      })
+    }
   }
 
   prepare(sql: string): SqliteStatement {
@@ -97,6 +118,8 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   }
 
   close(): void {
+    // The worker checkpoints once more and closes its connection; this one, closing last, removes the WAL.
+    this.#checkpointer?.postMessage('stop')
     this.#cache.clear()
     if (this.#db.isOpen) this.#db.close()
   }
