@@ -1,6 +1,7 @@
 // The server process: settings, listen, and a graceful stop on SIGTERM or SIGINT.
 import { buildApp } from './app.ts'
 import { ConfigError, loadSettings, type Settings } from './config.ts'
+import { storageFailure } from './start-failure.ts'
 
 const [major = 0] = process.versions.node.split('.').map(Number)
 if (major < 24) {
@@ -17,7 +18,15 @@ try {
   process.exit(1)
 }
 
-const app = await buildApp(settings)
+let app: Awaited<ReturnType<typeof buildApp>>
+try {
+  app = await buildApp(settings)
+} catch (error) {
+  const message = storageFailure(error, settings.DATA_DIR)
+  if (!message) throw error
+  console.error(message)
+  process.exit(1)
+}
 let stopping = false
 
 async function stop(signal: string): Promise<void> {
