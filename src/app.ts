@@ -10,11 +10,15 @@ import { clientErrorHandler, frameworkErrors } from './plugins/client-errors.ts'
 import closing from './plugins/closing.ts'
 import docs from './plugins/docs.ts'
 import errors from './plugins/errors.ts'
+import loadShedding, { withLoad } from './plugins/load-shedding.ts'
+import httpMetrics from './plugins/metrics.ts'
+import metricsRoute from './plugins/metrics-route.ts'
 import rateLimit from './plugins/rate-limit.ts'
 import requestId from './plugins/request-id.ts'
 import { RequestLog } from './plugins/request-log.ts'
 import { requestLogger } from './plugins/request-logger.ts'
 import security from './plugins/security.ts'
+import transportMetrics from './plugins/transport-metrics.ts'
 import { installValidators, parseQueryString } from './plugins/validation.ts'
 import graphql from './transports/graphql/plugin.ts'
 import { restRoutes } from './transports/rest/index.ts'
@@ -59,6 +63,13 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
     },
     bodyLimit: settings.BODY_LIMIT,
     requestTimeout: settings.REQUEST_TIMEOUT,
+    // A client has HEADERS_TIMEOUT to send its headers however slowly it trickles them (slowloris); Node
+    // checks every second instead of every 30 s, so the bound holds within a second.
+    http: {
+      headersTimeout: settings.HEADERS_TIMEOUT,
+      connectionsCheckingInterval: Math.min(1000, settings.HEADERS_TIMEOUT),
+    },
+    keepAliveTimeout: settings.KEEP_ALIVE_TIMEOUT,
     // A malformed percent-escape in the query is refused (src/plugins/validation.ts), not decoded to garbage.
     routerOptions: { ignoreTrailingSlash: true, querystringParser: parseQueryString },
     // Client addresses come from X-Forwarded-For only through the listed proxies, never by hop count.
@@ -71,6 +82,8 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
     clientErrorHandler,
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>()
+  // Connections past the cap are closed on arrival, before they cost memory or a file descriptor's worth.
+  if (settings.MAX_CONNECTIONS > 0) app.server.maxConnections = settings.MAX_CONNECTIONS
 
   const container = options.container ?? (await createContainer(settings, { log: app.log }))
   if (!options.container) app.addHook('onClose', () => container.close())
@@ -81,9 +94,21 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
   // JSON is the only body every route takes; /token adds forms for itself. Anything else is 415.
   app.removeContentTypeParser('text/plain')
   await app.register(errors)
+  // Before every other request hook, so that the requests they refuse are counted too.
+  if (settings.METRICS_TOKEN && container.metrics) {
+    await app.register(httpMetrics, { metrics: container.metrics })
+  }
   // First of the request hooks: a request refused by any later one (closing, a bad token, a limit) still
   // answers with its id.
   await app.register(requestId)
+  // Next: an overloaded instance refuses at once, before signing in or charging anyone.
+  await app.register(loadShedding, {
+    maxEventLoopDelayMs: settings.SHED_EVENT_LOOP_DELAY,
+    maxHeapRatio: settings.SHED_HEAP_RATIO,
+    sampleIntervalMs: settings.SHED_SAMPLE_INTERVAL,
+    retryAfterSeconds: settings.SHED_RETRY_AFTER,
+    ...(container.metrics && { onShed: (reason: string) => container.metrics?.requestShed(reason) }),
+  })
   await app.register(closing)
   await app.register(auth, { authenticator })
   await app.register(rateLimit, { limits: rateLimits })
@@ -98,7 +123,7 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
       rates,
       grants: container.grants,
       keys: container.keys,
-      checks: container.checks,
+      checks: withLoad(container.checks, app),
     },
     settings,
   })
@@ -136,6 +161,10 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
       maxPage: 100,
     },
   })
+  if (settings.METRICS_TOKEN && container.metrics) {
+    await app.register(transportMetrics, { metrics: container.metrics })
+    await app.register(metricsRoute, { metrics: container.metrics, token: settings.METRICS_TOKEN })
+  }
   await app.ready()
   return app
 }

@@ -242,6 +242,54 @@ export const SettingsSchema = Type.Object({
   CORS_ORIGINS: Type.String({ default: '', description: 'Comma-separated origins; * for any; empty: none' }),
   BODY_LIMIT: Type.Integer({ default: 1_048_576, minimum: 1024, description: 'Bytes' }),
   REQUEST_TIMEOUT: Type.Integer({ default: 30_000, minimum: 0, description: 'Milliseconds (0: none)' }),
+  HEADERS_TIMEOUT: Type.Integer({
+    default: 10_000,
+    minimum: 100,
+    description:
+      'Milliseconds a client has to send all request headers, however slowly it trickles them (slowloris); at most REQUEST_TIMEOUT',
+  }),
+  KEEP_ALIVE_TIMEOUT: Type.Integer({
+    default: 72_000,
+    minimum: 1,
+    description:
+      'Milliseconds an idle keep-alive connection stays open; longer than a load balancer’s idle timeout (often 60 s)',
+  }),
+  MAX_CONNECTIONS: Type.Integer({
+    default: 20_000,
+    minimum: 0,
+    description:
+      'Open connections (HTTP and WebSocket) per instance; more are closed on arrival. Keep it under ulimit -n. 0: no cap',
+  }),
+  SHED_EVENT_LOOP_DELAY: Type.Integer({
+    default: 1000,
+    minimum: 0,
+    description:
+      'Milliseconds of mean event-loop delay (per SHED_SAMPLE_INTERVAL) past which new requests get 503; 0: off',
+  }),
+  SHED_HEAP_RATIO: Type.Number({
+    default: 0.9,
+    minimum: 0,
+    maximum: 1,
+    description: 'Share of V8’s heap limit in use past which new requests get 503; 0: off',
+  }),
+  SHED_SAMPLE_INTERVAL: Type.Integer({
+    default: 1000,
+    minimum: 10,
+    maximum: 60_000,
+    description: 'Milliseconds between two measures of event-loop delay and heap',
+  }),
+  SHED_RETRY_AFTER: Type.Integer({
+    default: 5,
+    minimum: 1,
+    maximum: 3600,
+    description: 'Seconds a shed request is told to wait (Retry-After)',
+  }),
+  METRICS_TOKEN: Type.String({
+    default: '',
+    pattern: '^$|^[\\x21-\\x7e]{16,}$',
+    description:
+      'Bearer token for GET /metrics, 16 or more visible ASCII characters; empty: /metrics is off (404)',
+  }),
   SHUTDOWN_TIMEOUT: Type.Integer({ default: 10_000, minimum: 0, description: 'Milliseconds' }),
 })
 
@@ -275,6 +323,12 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     )
   }
   rateProviders(settings)
+  // Node refuses a headers timeout longer than the request timeout.
+  if (settings.REQUEST_TIMEOUT > 0 && settings.HEADERS_TIMEOUT > settings.REQUEST_TIMEOUT) {
+    throw new ConfigError(
+      `Invalid configuration: HEADERS_TIMEOUT=${settings.HEADERS_TIMEOUT}: must not exceed REQUEST_TIMEOUT (${settings.REQUEST_TIMEOUT})`,
+    )
+  }
   return { ...settings, DATA_DIR: resolve(settings.DATA_DIR) }
 }
 

@@ -13,6 +13,7 @@ import { SqlWatchRepository } from './adapters/db/watch-repository.ts'
 import { FallbackLimiterStore, type FallbackLog } from './adapters/limits/fallback-store.ts'
 import { MemoryLimiterStore } from './adapters/limits/memory-store.ts'
 import { RedisLimiterStore } from './adapters/limits/redis-store.ts'
+import { Metrics } from './adapters/metrics/prometheus.ts'
 import { Argon2Hasher } from './adapters/password/argon2.ts'
 import { MemoryPresence } from './adapters/presence/memory-presence.ts'
 import { RedisPresence } from './adapters/presence/redis-presence.ts'
@@ -35,6 +36,7 @@ import type { PresenceStore } from './domain/presence.ts'
 import { RateLimits } from './domain/rate-limits.ts'
 import { RateService } from './domain/rates.ts'
 import { RoomService } from './domain/rooms.ts'
+import { noTelemetry } from './domain/telemetry.ts'
 import { UserService } from './domain/users.ts'
 
 export interface Container {
@@ -60,6 +62,8 @@ export interface Container {
   presence: PresenceStore
   authenticator: Authenticator
   grants: TokenGrants
+  /** This instance's metrics, when METRICS_TOKEN turns GET /metrics on; otherwise nothing is counted. */
+  metrics: Metrics | undefined
   close(): Promise<void>
 }
 
@@ -134,6 +138,9 @@ export async function createContainer(
   overrides: ContainerOverrides = {},
 ): Promise<Container> {
   const log = overrides.log ?? silent
+  // Nothing is counted when nobody may read it.
+  const metrics = settings.METRICS_TOKEN ? new Metrics() : undefined
+  const telemetry = metrics ?? noTelemetry
   const database = openDatabase({
     url: settings.DATABASE_URL,
     dataDir: settings.DATA_DIR,
@@ -142,8 +149,14 @@ export async function createContainer(
     queryTimeoutMs: settings.DATABASE_TIMEOUT,
     ...(overrides.onQuery && { onQuery: overrides.onQuery }),
     log,
+    telemetry,
   })
   const redis = await sharedRedis(settings, log)
+  metrics?.watch({
+    databaseKind: database.kind,
+    ...(database.poolStats && { pool: database.poolStats }),
+    ...(redis && { redis: () => redis.status }),
+  })
   // A test's limiter replaces the limiter only: Redis still carries events and presence.
   const limiter = overrides.limiter ?? limiterStore(settings, redis, log)
   let bus: EventBus | undefined
@@ -167,11 +180,11 @@ export async function createContainer(
   try {
     await migrateToLatest(database.db)
     if (redis) {
-      const redisBus = new RedisBus(redis, settings.REDIS_PREFIX, log)
+      const redisBus = new RedisBus(redis, settings.REDIS_PREFIX, log, undefined, telemetry)
       await redisBus.start(Math.max(settings.REDIS_TIMEOUT, 1000))
       bus = redisBus
     } else {
-      bus = new MemoryBus(log)
+      bus = new MemoryBus(log, telemetry)
     }
     const keys = await loadKeyRing(settings.DATA_DIR, settings.JWT_PRIVATE_KEYS)
     const tokens = new TokenService(keys, {
@@ -214,19 +227,24 @@ export async function createContainer(
         forgetMs: 15 * 60_000,
       },
       overrides.clock,
+      telemetry,
     )
     const rates = exchangeRates(settings, redis, ratesHttp, log, overrides.clock)
     return {
       database,
       keys,
       limiter,
-      rateLimits: new RateLimits(limiter, {
-        enabled: settings.RATE_LIMIT_ENABLED,
-        anonymous: settings.RATE_LIMIT_ANONYMOUS,
-        user: settings.RATE_LIMIT_USER,
-        auth: settings.RATE_LIMIT_AUTH,
-        windowSeconds: settings.RATE_LIMIT_WINDOW,
-      }),
+      rateLimits: new RateLimits(
+        limiter,
+        {
+          enabled: settings.RATE_LIMIT_ENABLED,
+          anonymous: settings.RATE_LIMIT_ANONYMOUS,
+          user: settings.RATE_LIMIT_USER,
+          auth: settings.RATE_LIMIT_AUTH,
+          windowSeconds: settings.RATE_LIMIT_WINDOW,
+        },
+        telemetry,
+      ),
       redis,
       async checks() {
         const [databaseState, redisState] = await Promise.all([
@@ -261,6 +279,7 @@ export async function createContainer(
       }),
       authenticator,
       grants: new TokenGrants({ users, tokens, refreshTokens, throttle }),
+      metrics,
       close: teardown,
     }
   } catch (error) {

@@ -4,6 +4,7 @@
 import type { MaybeActor } from './actor.ts'
 import { DomainError } from './errors.ts'
 import type { LimitDecision, LimiterStore, LimitPolicy } from './limiter.ts'
+import { noTelemetry, type Telemetry } from './telemetry.ts'
 
 export interface RateLimitSettings {
   enabled: boolean
@@ -58,11 +59,13 @@ export class RateLimitedError extends DomainError {
 export class RateLimits {
   readonly #store: LimiterStore
   readonly #enabled: boolean
+  readonly #telemetry: Telemetry
   readonly policies: Readonly<Record<'anonymous' | 'user' | 'auth', LimitPolicy>>
 
-  constructor(store: LimiterStore, settings: RateLimitSettings) {
+  constructor(store: LimiterStore, settings: RateLimitSettings, telemetry: Telemetry = noTelemetry) {
     this.#store = store
     this.#enabled = settings.enabled
+    this.#telemetry = telemetry
     const windowMs = settings.windowSeconds * 1000
     this.policies = {
       anonymous: { name: 'anonymous', limit: settings.anonymous, windowMs },
@@ -93,6 +96,7 @@ export class RateLimits {
           ? [this.policies.user, `user:${caller.actor.id}`]
           : [this.policies.anonymous, `ip:${network}`]
     const decision = await this.#store.consume(`rate:${policy.name}:${subject}`, policy, cost)
+    this.#telemetry.rateLimitDecision(policy.name, decision.allowed)
     return { ...decision, policy }
   }
 }

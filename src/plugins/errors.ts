@@ -35,14 +35,14 @@ interface AjvError {
   params: Record<string, unknown>
 }
 
-export function sendProblem(
+/** The problem body of a request; `sendProblem` sends it, a hook that must return the body uses it. */
+export function problemBody(
   request: FastifyRequest,
-  reply: FastifyReply,
   status: number,
   detail: string,
   extra: Partial<ProblemBody> = {},
-): FastifyReply {
-  const body: ProblemBody = {
+): ProblemBody {
+  return {
     type: problemType(status),
     title: STATUS_CODES[status] ?? 'Error',
     status,
@@ -51,7 +51,19 @@ export function sendProblem(
     request_id: String(request.id),
     ...extra,
   }
-  return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(body)
+}
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  detail: string,
+  extra: Partial<ProblemBody> = {},
+): FastifyReply {
+  return reply
+    .code(status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(problemBody(request, status, detail, extra))
 }
 
 // One entry per invalid field, naming it by a JSON pointer where it was sent.

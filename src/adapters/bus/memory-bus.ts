@@ -2,6 +2,7 @@
 // listener never delays or breaks the write that published the event. The last events of each topic are
 // kept for clients that resume.
 import type { DomainEvent, EventBus, Offsets, Replay } from '../../domain/events.ts'
+import { noTelemetry, type Telemetry } from '../../domain/telemetry.ts'
 import { TopicBuffer } from './topic-buffer.ts'
 
 export interface BusLog {
@@ -11,16 +12,21 @@ export interface BusLog {
 export class MemoryBus implements EventBus {
   readonly #listeners = new Set<(event: DomainEvent, offsets: Offsets) => void>()
   readonly #log: BusLog
+  readonly #telemetry: Telemetry
   readonly #buffer = new TopicBuffer()
   #closed = false
 
-  constructor(log: BusLog) {
+  constructor(log: BusLog, telemetry: Telemetry = noTelemetry) {
     this.#log = log
+    this.#telemetry = telemetry
   }
 
   async publish(...events: DomainEvent[]): Promise<void> {
     if (this.#closed) return
-    for (const event of events) this.deliver(event, this.#buffer.append(event))
+    for (const event of events) {
+      this.#telemetry.eventPublished(event.type, 'sent')
+      this.deliver(event, this.#buffer.append(event))
+    }
   }
 
   async replay(topic: string, offset: string, limit: number): Promise<Replay> {
@@ -29,6 +35,7 @@ export class MemoryBus implements EventBus {
 
   /** Hands an event to every local listener (the Redis bus calls this for events from any instance). */
   deliver(event: DomainEvent, offsets: Offsets): void {
+    this.#telemetry.eventDelivered(event.type, Date.now() - Date.parse(event.at))
     for (const listener of this.#listeners) {
       setImmediate(() => {
         try {

@@ -6,6 +6,7 @@
 // same script as the publish, so a client that resumes on any instance finds what it missed.
 import type { Redis } from 'ioredis'
 import type { DomainEvent, EventBus, Offsets, Replay } from '../../domain/events.ts'
+import { noTelemetry, type Telemetry } from '../../domain/telemetry.ts'
 import { topicsOf } from '../../domain/topics.ts'
 import { RestAfterFailure } from '../redis/rest.ts'
 import { type BusLog, MemoryBus } from './memory-bus.ts'
@@ -54,6 +55,7 @@ export class RedisBus implements EventBus {
   readonly #local: MemoryBus
   readonly #log: RedisBusLog
   readonly #rest = new RestAfterFailure()
+  readonly #telemetry: Telemetry
   #dropping = false
 
   /** `publisher` is shared; a subscribing connection can do nothing else, so the bus opens its own. */
@@ -62,13 +64,16 @@ export class RedisBus implements EventBus {
     prefix: string,
     log: RedisBusLog,
     limits: StreamLimits = { perTopic: 1000, idleSeconds: 86_400 },
+    telemetry: Telemetry = noTelemetry,
   ) {
     publisher.defineCommand('trestlePublish', { lua: PUBLISH })
     this.#publisher = publisher as BusRedis
     this.#channel = `${prefix}events`
     this.#streams = `${prefix}topic:`
     this.#limits = limits
-    this.#local = new MemoryBus(log)
+    // Counts what it delivers, from any instance; publishing is counted here.
+    this.#local = new MemoryBus(log, telemetry)
+    this.#telemetry = telemetry
     this.#log = log
     this.#subscriber = publisher.duplicate()
     this.#subscriber.on('error', () => {}) // the publisher's connection already logs outages
@@ -99,7 +104,7 @@ export class RedisBus implements EventBus {
   async publish(...events: DomainEvent[]): Promise<void> {
     for (const event of events) {
       if (this.#rest.resting || this.#publisher.status !== 'ready') {
-        this.#drop(undefined)
+        this.#drop(event, undefined)
         continue
       }
       try {
@@ -114,16 +119,18 @@ export class RedisBus implements EventBus {
           idleSeconds,
           ...topics,
         )
+        this.#telemetry.eventPublished(event.type, 'sent')
         if (this.#dropping) this.#log.info({}, 'event bus: Redis is back; events flow again')
         this.#dropping = false
       } catch (error) {
         this.#rest.failed()
-        this.#drop(error)
+        this.#drop(event, error)
       }
     }
   }
 
-  #drop(error: unknown): void {
+  #drop(event: DomainEvent, error: unknown): void {
+    this.#telemetry.eventPublished(event.type, 'dropped')
     if (!this.#dropping) this.#log.warn({ err: error }, 'event bus: Redis unavailable; events are dropped')
     this.#dropping = true
   }

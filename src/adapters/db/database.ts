@@ -2,6 +2,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import type { Telemetry } from '../../domain/telemetry.ts'
 import { Outage, type OutageLog } from '../outage.ts'
 import { openPostgresPool } from './postgres.ts'
 import type { Database } from './schema.ts'
@@ -14,6 +15,8 @@ export interface DatabaseHandle {
   kind: DatabaseKind
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>
+  /** The PostgreSQL pool's connections and waiting queries now (SQLite has no pool). */
+  poolStats?(): { total: number; idle: number; waiting: number; max: number }
   close(): Promise<void>
 }
 
@@ -29,12 +32,18 @@ export interface DatabaseOptions {
   onQuery?: (sql: string, parameters: readonly unknown[]) => void
   /** Where an outage is reported, once when it starts and once when it ends. */
   log?: OutageLog
+  /** Told how long each statement took. */
+  telemetry?: Telemetry
 }
 
 const silent: OutageLog = { info() {}, error() {} }
 
-function queryLog({ onQuery }: DatabaseOptions) {
-  return onQuery ? (event: LogEvent) => onQuery(event.query.sql, event.query.parameters) : undefined
+function queryLog({ onQuery, telemetry }: DatabaseOptions) {
+  if (!onQuery && !telemetry) return undefined
+  return (event: LogEvent) => {
+    onQuery?.(event.query.sql, event.query.parameters)
+    telemetry?.queryFinished(event.queryDurationMillis, event.level === 'error')
+  }
 }
 
 export function sqlitePath({ url, dataDir }: DatabaseOptions): string {
@@ -60,7 +69,16 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
       outage,
     })
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLog(options) })
-    return handle(db, 'postgres')
+    const raw = pool.pg
+    return {
+      ...handle(db, 'postgres'),
+      poolStats: () => ({
+        total: raw.totalCount,
+        idle: raw.idleCount,
+        waiting: raw.waitingCount,
+        max: options.poolSize,
+      }),
+    }
   }
   const path = sqlitePath(options)
   if (path !== ':memory:') createPrivately(path)

@@ -81,7 +81,7 @@ function guard(client: pg.PoolClient, outage: Outage): PostgresPoolClient {
   }
 }
 
-export function openPostgresPool(options: PostgresOptions): PostgresPool {
+export function openPostgresPool(options: PostgresOptions): PostgresPool & { pg: pg.Pool } {
   const { outage } = options
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -99,6 +99,8 @@ export function openPostgresPool(options: PostgresOptions): PostgresPool {
   pool.on('connect', (client) => client.on('error', (error) => outage.failed(error)))
   return {
     options: pool.options,
+    // The pool itself, for its connection counts (metrics).
+    pg: pool,
     end: () => pool.end(),
     async connect() {
       try {

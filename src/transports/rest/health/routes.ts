@@ -9,7 +9,7 @@ const Health = Type.Object(
   { examples: [{ status: 'ok', checks: { database: 'ok', redis: 'ok' } }] },
 )
 
-/** Each dependency's state: the database always, Redis when it is configured. */
+/** Each dependency's state: the database always, Redis when it is configured, `load` while shedding. */
 export type Checks = () => Promise<{ database: 'ok' | 'down' } & Record<string, 'ok' | 'down'>>
 
 const healthRoutes: FastifyPluginAsyncTypebox<{ checks: Checks }> = async (app, { checks }) => {
@@ -33,7 +33,7 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ checks: Checks }> = async (app, 
         tags: ['health'],
         summary: 'Readiness',
         description:
-          'Answers 503 while the database does not answer: send no traffic then. With Redis configured and down, it answers 200 with `status: degraded` (rate limits then count per instance), so that a Redis outage does not take every instance out of the load balancer.',
+          'Answers 503 while the database does not answer, or while the instance is overloaded and sheds requests (`load: down`): send no traffic then. With Redis configured and down, it answers 200 with `status: degraded` (rate limits then count per instance), so that a Redis outage does not take every instance out of the load balancer.',
         response: {
           200: { ...Health, description: 'Ready' },
           503: {
@@ -46,7 +46,9 @@ const healthRoutes: FastifyPluginAsyncTypebox<{ checks: Checks }> = async (app, 
     },
     async (_request, reply) => {
       const state = await checks()
-      if (state.database === 'down') return reply.code(503).send({ status: 'down' as const, checks: state })
+      if (state.database === 'down' || state.load === 'down') {
+        return reply.code(503).send({ status: 'down' as const, checks: state })
+      }
       const degraded = Object.values(state).includes('down')
       return { status: degraded ? ('degraded' as const) : ('ok' as const), checks: state }
     },
