@@ -9,6 +9,7 @@ import {
 } from 'kysely'
 import type { Item, ItemChanges, ItemQuery, ItemRepository } from '../../domain/items.ts'
 import { searchable } from '../../domain/search.ts'
+import { compiled } from './compiled.ts'
 import type { Database, ItemsTable } from './schema.ts'
 
 type ItemRow = Omit<Selectable<ItemsTable>, 'search_text'>
@@ -28,6 +29,14 @@ const COLUMNS = [
 // the worst case (matches just too sparse to fill a page here) costs this read plus sorting under
 // limit × total / PROBE_ROWS matches, which balance near the square root of the table size.
 const PROBE_ROWS = 20_000
+
+// An item's tags in order, as one JSON array (text on SQLite, json on PostgreSQL).
+const SQLITE_TAGS = sql<
+  string | string[]
+>`(select json_group_array(tag order by position) from item_tags where item_id = items.id)`
+const POSTGRES_TAGS = sql<
+  string | string[]
+>`coalesce((select json_agg(tag order by position) from item_tags where item_id = items.id), '[]'::json)`
 
 const SORT_COLUMNS = { created_at: 'created_at', price: 'price_cents', name: 'name' } as const
 
@@ -76,10 +85,16 @@ function filtered(from: ItemsFrom, query: ItemQuery): ItemsFrom {
 export class SqlItemRepository implements ItemRepository {
   readonly #db: Kysely<Database>
   readonly #sqlite: boolean
+  // GET /items/{id}, and every write that checks the item first: the item and its tags in one query.
+  readonly #byId: (id: string) => Promise<(ItemRow & { tags: string | string[] })[]>
 
   constructor(db: Kysely<Database>) {
     this.#db = db
     this.#sqlite = !(db.getExecutor().adapter instanceof PostgresAdapter)
+    const tags = this.#sqlite ? SQLITE_TAGS : POSTGRES_TAGS
+    this.#byId = compiled(db, 1, (id: string) =>
+      db.selectFrom('items').select(COLUMNS).select(tags.as('tags')).where('id', '=', id),
+    )
   }
 
   async insert(item: Item): Promise<void> {
@@ -103,10 +118,10 @@ export class SqlItemRepository implements ItemRepository {
   }
 
   async findById(id: string): Promise<Item | undefined> {
-    const row = await this.#db.selectFrom('items').select(COLUMNS).where('id', '=', id).executeTakeFirst()
+    const [row] = await this.#byId(id)
     if (!row) return undefined
-    const tags = await this.#tagsOf([id])
-    return toItem(row, tags.get(id) ?? [])
+    // SQLite's JSON functions answer text; PostgreSQL's json, which pg parses.
+    return toItem(row, typeof row.tags === 'string' ? (JSON.parse(row.tags) as string[]) : row.tags)
   }
 
   async list(query: ItemQuery): Promise<Item[]> {

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely'
 import { ConflictError } from '../../domain/errors.ts'
 import type { UserChanges, UserQuery, UserRecord, UserRepository } from '../../domain/users.ts'
+import { compiled } from './compiled.ts'
 import { uniqueViolation } from './errors.ts'
 import type { Database, UsersTable } from './schema.ts'
 
@@ -26,9 +27,12 @@ function conflict(error: unknown): never {
 
 export class SqlUserRepository implements UserRepository {
   readonly #db: Kysely<Database>
+  // Every signed-in request's account check and GET /users/me.
+  readonly #byId: (id: string) => Promise<Selectable<UsersTable>[]>
 
   constructor(db: Kysely<Database>) {
     this.#db = db
+    this.#byId = compiled(db, 1, (id: string) => db.selectFrom('users').selectAll().where('id', '=', id))
   }
 
   async insert(user: UserRecord): Promise<void> {
@@ -50,7 +54,7 @@ export class SqlUserRepository implements UserRepository {
   }
 
   async findById(id: string): Promise<UserRecord | undefined> {
-    const row = await this.#db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+    const [row] = await this.#byId(id)
     return row && toRecord(row)
   }
 
