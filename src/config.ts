@@ -274,9 +274,10 @@ export const SettingsSchema = Type.Object({
   }),
   SHED_SAMPLE_INTERVAL: Type.Integer({
     default: 1000,
-    minimum: 10,
+    minimum: 100,
     maximum: 60_000,
-    description: 'Milliseconds between two measures of event-loop delay and heap',
+    description:
+      'Milliseconds between two measures of event-loop delay (a mean over the interval, taken every 10 ms) and heap',
   }),
   SHED_RETRY_AFTER: Type.Integer({
     default: 5,

@@ -16,6 +16,25 @@ describe('settings', () => {
     expect(s.DATA_DIR).toMatch(/\/data$/)
   })
 
+  it('times out slow clients and sheds load by default; /metrics is off', () => {
+    expect(parseSettings({})).toMatchObject({
+      HEADERS_TIMEOUT: 10_000,
+      KEEP_ALIVE_TIMEOUT: 72_000,
+      MAX_CONNECTIONS: 20_000,
+      SHED_EVENT_LOOP_DELAY: 1000,
+      SHED_HEAP_RATIO: 0.9,
+      METRICS_TOKEN: '',
+    })
+  })
+
+  it('refuses a short METRICS_TOKEN and a headers timeout past the request timeout', () => {
+    expect(() => parseSettings({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/)
+    expect(() => parseSettings({ HEADERS_TIMEOUT: '20000', REQUEST_TIMEOUT: '10000' })).toThrow(
+      /HEADERS_TIMEOUT=20000/,
+    )
+    expect(parseSettings({ HEADERS_TIMEOUT: '20000', REQUEST_TIMEOUT: '0' }).HEADERS_TIMEOUT).toBe(20_000)
+  })
+
   it('converts numbers and booleans from the environment', () => {
     const s = parseSettings({ PORT: '3000', ALLOW_SIGNUP: 'false', ACCESS_TOKEN_TTL: '60' })
     expect(s).toMatchObject({ PORT: 3000, ALLOW_SIGNUP: false, ACCESS_TOKEN_TTL: 60 })
