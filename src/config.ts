@@ -4,6 +4,7 @@ import { isIP } from 'node:net'
 import { resolve } from 'node:path'
 import { type Static, Type } from 'typebox'
 import { Value } from 'typebox/value'
+import { MIN_ROOM_HISTORY } from './domain/retention.ts'
 
 const DEFAULT_RATE_PROVIDERS =
   'frankfurter=https://api.frankfurter.app,open-er-api=https://open.er-api.com,ecb=https://www.ecb.europa.eu/stats/eurofxref'
@@ -220,6 +221,35 @@ export const SettingsSchema = Type.Object({
     minimum: 60,
     description: 'Seconds a sign-in lasts',
   }),
+  REFRESH_TOKEN_GRACE: Type.Integer({
+    default: 86_400,
+    minimum: 0,
+    description:
+      'Seconds an expired or revoked refresh token is kept before it is deleted; a used one stays until its sign-in expires',
+  }),
+  ROOM_HISTORY_LIMIT: Type.Integer({
+    default: 10_000,
+    minimum: 0,
+    description: 'Newest messages kept per room (0 or at least 50, the history sent on joining); 0: no limit',
+  }),
+  ROOM_HISTORY_DAYS: Type.Integer({
+    default: 0,
+    minimum: 0,
+    maximum: 36_500,
+    description: 'Days a room message is kept; 0: no limit',
+  }),
+  RETENTION_INTERVAL: Type.Integer({
+    default: 3600,
+    minimum: 0,
+    maximum: 604_800,
+    description: 'Seconds between sweeps deleting what is no longer kept (±20% jitter); 0: never',
+  }),
+  RETENTION_BATCH: Type.Integer({
+    default: 1000,
+    minimum: 1,
+    maximum: 100_000,
+    description: 'Rows one delete statement of the sweep removes at most',
+  }),
   ACCOUNT_CACHE_TTL: Type.Integer({
     default: 5,
     minimum: 0,
@@ -321,6 +351,11 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
   if (badProxy !== undefined) {
     throw new ConfigError(
       `Invalid configuration: TRUST_PROXY=${JSON.stringify(env.TRUST_PROXY)}: "${badProxy}" is not an address or CIDR`,
+    )
+  }
+  if (settings.ROOM_HISTORY_LIMIT > 0 && settings.ROOM_HISTORY_LIMIT < MIN_ROOM_HISTORY) {
+    throw new ConfigError(
+      `Invalid configuration: ROOM_HISTORY_LIMIT=${settings.ROOM_HISTORY_LIMIT}: must be 0 or at least ${MIN_ROOM_HISTORY}`,
     )
   }
   rateProviders(settings)

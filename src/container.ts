@@ -7,6 +7,7 @@ import { type DatabaseHandle, openDatabase } from './adapters/db/database.ts'
 import { SqlItemRepository } from './adapters/db/item-repository.ts'
 import { migrateToLatest } from './adapters/db/migrate.ts'
 import { SqlRefreshTokenRepository } from './adapters/db/refresh-token-repository.ts'
+import { SqlRetentionStore } from './adapters/db/retention-store.ts'
 import { SqlRoomMessageRepository } from './adapters/db/room-message-repository.ts'
 import { SqlUserRepository } from './adapters/db/user-repository.ts'
 import { SqlWatchRepository } from './adapters/db/watch-repository.ts'
@@ -35,6 +36,7 @@ import type { LimiterStore } from './domain/limiter.ts'
 import type { PresenceStore } from './domain/presence.ts'
 import { RateLimits } from './domain/rate-limits.ts'
 import { RateService } from './domain/rates.ts'
+import { Retention, RetentionSweeper } from './domain/retention.ts'
 import { RoomService } from './domain/rooms.ts'
 import { noTelemetry } from './domain/telemetry.ts'
 import { UserService } from './domain/users.ts'
@@ -64,6 +66,8 @@ export interface Container {
   grants: TokenGrants
   /** This instance's metrics, when METRICS_TOKEN turns GET /metrics on; otherwise nothing is counted. */
   metrics: Metrics | undefined
+  /** Deletes spent refresh tokens and old room messages every RETENTION_INTERVAL; `runOnce()` sweeps now. */
+  retention: RetentionSweeper
   close(): Promise<void>
 }
 
@@ -169,8 +173,10 @@ export async function createContainer(
     },
     overrides.clock,
   )
+  let retention: RetentionSweeper | undefined
   // Written once, for a start that fails half-way and for the end.
   const teardown = async () => {
+    await retention?.stop()
     await ratesHttp.close()
     await bus?.close()
     await limiter.close()
@@ -230,6 +236,20 @@ export async function createContainer(
       telemetry,
     )
     const rates = exchangeRates(settings, redis, ratesHttp, log, overrides.clock)
+    const sweeper = new RetentionSweeper(
+      new Retention({
+        store: new SqlRetentionStore(database.db, database.kind),
+        policy: {
+          refreshTokenGraceSeconds: settings.REFRESH_TOKEN_GRACE,
+          roomHistoryLimit: settings.ROOM_HISTORY_LIMIT,
+          roomHistoryDays: settings.ROOM_HISTORY_DAYS,
+        },
+        batchSize: settings.RETENTION_BATCH,
+      }),
+      { intervalMs: settings.RETENTION_INTERVAL * 1000, log },
+    )
+    retention = sweeper
+    sweeper.start()
     return {
       database,
       keys,
@@ -279,6 +299,7 @@ export async function createContainer(
       }),
       authenticator,
       grants: new TokenGrants({ users, tokens, refreshTokens, throttle }),
+      retention: sweeper,
       metrics,
       close: teardown,
     }

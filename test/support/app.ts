@@ -30,6 +30,8 @@ export async function createTestApp(
     RATE_LIMIT_ENABLED: 'false',
     // No exchange-rate provider unless a suite brings fake ones (test/support/fake-rates.ts): no internet.
     RATE_PROVIDERS: '',
+    // No sweep on a timer: it would add queries to the counted ones; suites call retention.runOnce().
+    RETENTION_INTERVAL: '0',
     ...env,
   })
   const container = await createContainer(settings, overrides)

@@ -5,6 +5,7 @@ import * as refreshTokens from './0002_refresh_tokens.ts'
 import * as watches from './0003_watches.ts'
 import * as roomMessages from './0004_room_messages.ts'
 import * as itemSearch from './0005_item_search.ts'
+import * as retentionIndexes from './0006_retention_indexes.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001_users_and_items': usersAndItems,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_watches': watches,
   '0004_room_messages': roomMessages,
   '0005_item_search': itemSearch,
+  '0006_retention_indexes': retentionIndexes,
 }
