@@ -14,7 +14,7 @@ import { SqlWatchRepository } from './adapters/db/watch-repository.ts'
 import { FallbackLimiterStore, type FallbackLog } from './adapters/limits/fallback-store.ts'
 import { MemoryLimiterStore } from './adapters/limits/memory-store.ts'
 import { RedisLimiterStore } from './adapters/limits/redis-store.ts'
-import { Metrics } from './adapters/metrics/prometheus.ts'
+import type { Metrics } from './adapters/metrics/prometheus.ts'
 import { Argon2Hasher } from './adapters/password/argon2.ts'
 import { MemoryPresence } from './adapters/presence/memory-presence.ts'
 import { RedisPresence } from './adapters/presence/redis-presence.ts'
@@ -22,7 +22,7 @@ import { RatesHttp } from './adapters/rates/http.ts'
 import { MemoryRateStore } from './adapters/rates/memory-store.ts'
 import { createProviders } from './adapters/rates/providers.ts'
 import { RedisRateStore } from './adapters/rates/redis-store.ts'
-import { closeRedis, connectRedis, openRedis, pingRedis, type RedisLog } from './adapters/redis/client.ts'
+import type { RedisLog } from './adapters/redis/client.ts'
 import { Authenticator } from './auth/authenticator.ts'
 import { TokenGrants } from './auth/grants.ts'
 import { type KeyRing, loadKeyRing } from './auth/keys.ts'
@@ -84,9 +84,13 @@ export interface ContainerOverrides {
 
 const silent = { info() {}, warn() {}, error() {} }
 
+// ioredis is loaded only when REDIS_URL is set: without it no request uses it, and it costs RSS.
+const redisClient = () => import('./adapters/redis/client.ts')
+
 // The shared Redis connection when REDIS_URL is set; the service starts without it if it is not reachable.
 async function sharedRedis(settings: Settings, log: RedisLog) {
   if (!settings.REDIS_URL) return undefined
+  const { openRedis, connectRedis } = await redisClient()
   const redis = openRedis({ url: settings.REDIS_URL, commandTimeoutMs: settings.REDIS_TIMEOUT, log })
   if (!(await connectRedis(redis, Math.max(settings.REDIS_TIMEOUT, 1000)))) {
     log.error({}, 'redis: not reachable at start; serving with per-instance limits until it is')
@@ -142,8 +146,10 @@ export async function createContainer(
   overrides: ContainerOverrides = {},
 ): Promise<Container> {
   const log = overrides.log ?? silent
-  // Nothing is counted when nobody may read it.
-  const metrics = settings.METRICS_TOKEN ? new Metrics() : undefined
+  // Nothing is counted when nobody may read it, and prom-client is not even loaded.
+  const metrics = settings.METRICS_TOKEN
+    ? new (await import('./adapters/metrics/prometheus.ts')).Metrics()
+    : undefined
   const telemetry = metrics ?? noTelemetry
   const database = openDatabase({
     url: settings.DATABASE_URL,
@@ -180,7 +186,7 @@ export async function createContainer(
     await ratesHttp.close()
     await bus?.close()
     await limiter.close()
-    if (redis) await closeRedis(redis)
+    if (redis) await (await redisClient()).closeRedis(redis)
     await database.close()
   }
   try {
@@ -272,7 +278,7 @@ export async function createContainer(
             () => 'ok' as const,
             () => 'down' as const,
           ),
-          redis ? pingRedis(redis) : undefined,
+          redis ? redisClient().then(({ pingRedis }) => pingRedis(redis)) : undefined,
         ])
         const providers = Object.entries(rates.providerStates())
           .filter(([, state]) => state !== 'idle')

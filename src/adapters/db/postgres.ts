@@ -1,8 +1,9 @@
 // PostgreSQL through pg, made to fail soft. A server that goes away, restarts or hangs costs the requests in
 // flight a 503 (UnavailableError) within a bound, never the process: every connection has an error
 // listener, every query a deadline, and a connection that failed is destroyed rather than reused.
+import { createRequire } from 'node:module'
 import type { PostgresPool, PostgresPoolClient } from 'kysely'
-import pg from 'pg'
+import type pg from 'pg'
 import { UnavailableError } from '../../domain/errors.ts'
 import type { Outage } from '../outage.ts'
 
@@ -16,14 +17,17 @@ export interface PostgresOptions {
   outage: Outage
 }
 
+// pg is loaded when a pool is opened, not on import: an instance on SQLite never uses it.
+const require = createRequire(import.meta.url)
+
 // Timestamps come back as ISO-8601 UTC strings on both engines, as the domain uses them.
 const TIMESTAMPTZ_OID = 1184
-const types = {
+const isoTimestamps = (types: typeof pg.types) => ({
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === TIMESTAMPTZ_OID) return (value: string) => new Date(value).toISOString()
-    return pg.types.getTypeParser(oid, format)
+    return types.getTypeParser(oid, format)
   },
-}
+})
 
 // SQLSTATEs that say the server cannot serve now rather than that the query was wrong: connection
 // exceptions (08), insufficient resources (53), a statement timeout (57014), shutdown and start-up (57P0x).
@@ -83,7 +87,8 @@ function guard(client: pg.PoolClient, outage: Outage): PostgresPoolClient {
 
 export function openPostgresPool(options: PostgresOptions): PostgresPool & { pg: pg.Pool } {
   const { outage } = options
-  const pool = new pg.Pool({
+  const { Pool, types } = require('pg') as typeof pg
+  const pool = new Pool({
     connectionString: options.url,
     max: options.poolSize,
     connectionTimeoutMillis: options.connectTimeoutMs,
@@ -91,7 +96,7 @@ export function openPostgresPool(options: PostgresOptions): PostgresPool & { pg:
     query_timeout: options.queryTimeoutMs + 1000,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
-    types,
+    types: isoTimestamps(types),
   })
   // An idle connection that the server ends: the pool drops it and opens another when needed.
   pool.on('error', (error) => outage.failed(error, 'a connection was closed'))

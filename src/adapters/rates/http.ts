@@ -1,7 +1,11 @@
 // The HTTP client of the exchange-rate providers (undici): one keep-alive pool per origin with a connection
 // cap, connect/headers/body timeouts per attempt, a size cap on bodies, and the caller's deadline as an
 // AbortSignal. Redirects are not followed: a provider is reached only at the URL configured for it.
-import { Pool } from 'undici'
+import type { Pool } from 'undici'
+
+// undici is loaded before the first call to a provider, not at start: an instance that never converts a
+// price never pays the memory for it.
+let undici: typeof import('undici') | undefined
 
 export interface HttpLimits {
   /** Connections per origin. */
@@ -44,10 +48,16 @@ export class RatesHttp {
     this.#now = now
   }
 
+  /** Loads the HTTP client; callers await it before their deadline starts, so loading never eats into it. */
+  async load(): Promise<void> {
+    undici ??= await import('undici')
+  }
+
   #pool(origin: string): Pool {
     let pool = this.#pools.get(origin)
     if (!pool) {
-      pool = new Pool(origin, {
+      if (!undici) throw new Error('RatesHttp.load() was not awaited')
+      pool = new undici.Pool(origin, {
         connections: this.#limits.connections,
         connectTimeout: this.#limits.connectTimeoutMs,
         headersTimeout: this.#limits.responseTimeoutMs,

@@ -110,6 +110,7 @@ export class ResilientProvider implements RateProvider {
     if (this.#notBefore > this.#now()) {
       throw new ProviderFailure('open', `${this.name} asked not to be called before ${this.#notBefore}`)
     }
+    await this.#options.http.load()
     const { deadlineMs } = this.#options.resilience
     const deadline = AbortSignal.timeout(deadlineMs)
     const started = performance.now()

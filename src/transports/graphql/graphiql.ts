@@ -1,6 +1,6 @@
 // GraphiQL at /graphiql, served whole by Trestle from the npm packages (no CDN): it works offline and under
 // the page policy of plugins/security.ts, which lets scripts and styles come from this origin only.
-import { readFile } from 'node:fs/promises'
+import { access, readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -71,9 +71,14 @@ export default async function graphiqlPage(app: FastifyInstance) {
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(PAGE),
   )
   for (const asset of [...styles, ...scripts]) {
-    const body = await readFile(asset.file)
-    app.get(asset.url, async (_request, reply) =>
-      reply.type(asset.type).header('cache-control', asset.cache).send(body),
-    )
+    // Read on the first request for it (then kept), not at start: 1.5 MB that most instances never send.
+    // A missing file still stops the start.
+    await access(asset.file)
+    let body: Promise<Buffer> | undefined
+    app.get(asset.url, async (_request, reply) => {
+      body ??= readFile(asset.file)
+      const bytes = await body
+      return reply.type(asset.type).header('cache-control', asset.cache).send(bytes)
+    })
   }
 }
