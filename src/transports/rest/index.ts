@@ -7,6 +7,7 @@ import type { ItemService } from '../../domain/items.ts'
 import type { RateService } from '../../domain/rates.ts'
 import type { RoomService } from '../../domain/rooms.ts'
 import type { UserService } from '../../domain/users.ts'
+import { documentCommonRefusals } from './common-refusals.ts'
 import healthRoutes, { type Checks } from './health/routes.ts'
 import itemsRoutes from './items/routes.ts'
 import oauthRoutes from './oauth/routes.ts'
@@ -32,6 +33,7 @@ export async function restRoutes(
   { services, settings }: { services: RestServices; settings: Settings },
 ): Promise<void> {
   app.addHook('onRoute', reportRuleReasons)
+  app.addHook('onRoute', documentCommonRefusals)
   await app.register(healthRoutes, { checks: services.checks })
   await app.register(oauthRoutes, { grants: services.grants })
   await app.register(wellKnownRoutes, {

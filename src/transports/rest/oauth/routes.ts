@@ -5,7 +5,7 @@
 // `error_description` and nothing else, and a problem-aware client reads the rest.
 import formbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { LoginThrottledError, OAuthError, type TokenGrants, type Tokens } from '../../../auth/grants.ts'
 import { sendProblem } from '../../../plugins/errors.ts'
@@ -69,8 +69,13 @@ const oauthRoutes: FastifyPluginAsyncTypebox<{ grants: TokenGrants }> = async (a
       noStore(reply).header('retry-after', String(error.retryAfterSeconds))
       return sendProblem(request, reply, 429, error.message)
     }
-    if (!(error instanceof OAuthError)) throw error
-    return noStore(reply).code(error.status).send({ error: error.error, error_description: error.message })
+    // A body that could not be parsed (empty or broken JSON) is malformed: RFC 6749's invalid_request, not a
+    // problem, which the 400 response schema would strip to these two members under a problem media type.
+    const { statusCode, validation } = error as FastifyError
+    const malformed = !(error instanceof OAuthError) && statusCode === 400 && !validation
+    const oauth = malformed ? new OAuthError('invalid_request', (error as Error).message) : error
+    if (!(oauth instanceof OAuthError)) throw error
+    return noStore(reply).code(oauth.status).send({ error: oauth.error, error_description: oauth.message })
   })
 
   app.post(
