@@ -43,8 +43,8 @@ describe('compiled queries', () => {
         .where('kind', '=', kind)
         .orderBy('id'),
     )
-    expect(await find('y', 'a')).toEqual([{ id: 2 }])
-    expect(await find('y', 'b')).toEqual([{ id: 3 }])
-    expect(await find('x', 'b')).toEqual([])
+    expect(await find(db, 'y', 'a')).toEqual([{ id: 2 }])
+    expect(await find(db, 'y', 'b')).toEqual([{ id: 3 }])
+    expect(await find(db, 'x', 'b')).toEqual([])
   })
 })

@@ -11,22 +11,22 @@ const isArgument = (value: unknown): value is Argument =>
 
 /**
  * `build` receives stand-ins for the arguments, in order, and makes the query with them where values go.
- * The result runs the compiled SQL with the arguments in their places.
+ * The result runs the compiled SQL with the arguments in their places, on `db` or in a transaction of it.
  */
 export function compiled<DB, Args extends unknown[], Row>(
   db: Kysely<DB>,
   arity: Args['length'],
   build: (...args: Args) => Compilable<Row>,
-): (...args: Args) => Promise<Row[]> {
+): (on: Kysely<DB>, ...args: Args) => Promise<Row[]> {
   const standIns = Array.from({ length: arity }, (_, i): Argument => ({ [ARGUMENT]: i }))
   const query = build(...(standIns as Args)).compile()
   const slots = query.parameters.map((p) => (isArgument(p) ? p[ARGUMENT] : -1))
   for (let i = 0; i < arity; i++) {
     if (!slots.includes(i)) throw new Error(`compiled(): argument ${i} is not in the query`)
   }
-  return async (...args: Args) => {
+  return async (on: Kysely<DB>, ...args: Args) => {
     const parameters = query.parameters.map((p, i) => ((slots[i] ?? -1) < 0 ? p : args[slots[i] ?? 0]))
-    const result = await db.executeQuery<Row>(CompiledQuery.raw(query.sql, parameters))
+    const result = await on.executeQuery<Row>(CompiledQuery.raw(query.sql, parameters))
     return result.rows
   }
 }

@@ -10,9 +10,12 @@ import {
 import type { Item, ItemChanges, ItemQuery, ItemRepository } from '../../domain/items.ts'
 import { searchable } from '../../domain/search.ts'
 import { compiled } from './compiled.ts'
+import { type Transactions, transactions } from './group-commit.ts'
 import type { Database, ItemsTable } from './schema.ts'
 
 type ItemRow = Omit<Selectable<ItemsTable>, 'search_text'>
+// id, name, price_cents, description, search_text, owner_id, version, created_at, updated_at
+type InsertRow = [string, string, number, string | null, string, string, number, string, string]
 
 const COLUMNS = [
   'id',
@@ -84,41 +87,66 @@ function filtered(from: ItemsFrom, query: ItemQuery): ItemsFrom {
 
 export class SqlItemRepository implements ItemRepository {
   readonly #db: Kysely<Database>
+  readonly #writes: Transactions<Database>
   readonly #sqlite: boolean
   // GET /items/{id}, and every write that checks the item first: the item and its tags in one query.
-  readonly #byId: (id: string) => Promise<(ItemRow & { tags: string | string[] })[]>
+  readonly #byId: (on: Kysely<Database>, id: string) => Promise<(ItemRow & { tags: string | string[] })[]>
+  // POST /items/: the row, and each tag.
+  readonly #insert: (on: Kysely<Database>, ...row: InsertRow) => Promise<unknown>
+  readonly #insertTag: (
+    on: Kysely<Database>,
+    itemId: string,
+    tag: string,
+    position: number,
+  ) => Promise<unknown>
 
   constructor(db: Kysely<Database>) {
     this.#db = db
+    this.#writes = transactions(db)
     this.#sqlite = !(db.getExecutor().adapter instanceof PostgresAdapter)
     const tags = this.#sqlite ? SQLITE_TAGS : POSTGRES_TAGS
+    this.#insert = compiled(db, 9, (...row: InsertRow) => {
+      const [id, name, price_cents, description, search_text, owner_id, version, created_at, updated_at] = row
+      return db.insertInto('items').values({
+        id,
+        name,
+        price_cents,
+        description,
+        search_text,
+        owner_id,
+        version,
+        created_at,
+        updated_at,
+      })
+    })
+    this.#insertTag = compiled(db, 3, (item_id: string, tag: string, position: number) =>
+      db.insertInto('item_tags').values({ item_id, tag, position }),
+    )
     this.#byId = compiled(db, 1, (id: string) =>
       db.selectFrom('items').select(COLUMNS).select(tags.as('tags')).where('id', '=', id),
     )
   }
 
   async insert(item: Item): Promise<void> {
-    await this.#db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('items')
-        .values({
-          id: item.id,
-          name: item.name,
-          price_cents: item.priceCents,
-          description: item.description,
-          search_text: searchable(item.name, item.description),
-          owner_id: item.ownerId,
-          version: item.version,
-          created_at: item.createdAt,
-          updated_at: item.updatedAt,
-        })
-        .execute()
-      await this.#writeTags(trx, item.id, item.tags)
+    await this.#writes.run(async (trx) => {
+      await this.#insert(
+        trx,
+        item.id,
+        item.name,
+        item.priceCents,
+        item.description,
+        searchable(item.name, item.description),
+        item.ownerId,
+        item.version,
+        item.createdAt,
+        item.updatedAt,
+      )
+      for (const [position, tag] of item.tags.entries()) await this.#insertTag(trx, item.id, tag, position)
     })
   }
 
   async findById(id: string): Promise<Item | undefined> {
-    const [row] = await this.#byId(id)
+    const [row] = await this.#byId(this.#db, id)
     if (!row) return undefined
     // SQLite's JSON functions answer text; PostgreSQL's json, which pg parses.
     return toItem(row, typeof row.tags === 'string' ? (JSON.parse(row.tags) as string[]) : row.tags)
@@ -184,7 +212,7 @@ export class SqlItemRepository implements ItemRepository {
     updatedAt: string,
     versions?: readonly number[],
   ): Promise<Item | undefined> {
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#writes.run(async (trx) => {
       let update = trx
         .updateTable('items')
         .set((eb) => ({

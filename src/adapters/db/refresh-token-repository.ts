@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely'
 import type { RefreshTokenRecord, RefreshTokenRepository } from '../../auth/refresh-tokens.ts'
+import { transactions } from './group-commit.ts'
 import type { Database, RefreshTokensTable } from './schema.ts'
 
 function toRecord(row: Selectable<RefreshTokensTable>): RefreshTokenRecord {
@@ -51,7 +52,7 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
   }
 
   async rotate(id: string, usedAt: string, successor: RefreshTokenRecord): Promise<boolean> {
-    return this.#db.transaction().execute(async (trx) => {
+    return transactions(this.#db).run(async (trx) => {
       const result = await trx
         .updateTable('refresh_tokens')
         .set({ used_at: usedAt })

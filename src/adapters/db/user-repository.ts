@@ -28,7 +28,7 @@ function conflict(error: unknown): never {
 export class SqlUserRepository implements UserRepository {
   readonly #db: Kysely<Database>
   // Every signed-in request's account check and GET /users/me.
-  readonly #byId: (id: string) => Promise<Selectable<UsersTable>[]>
+  readonly #byId: (on: Kysely<Database>, id: string) => Promise<Selectable<UsersTable>[]>
 
   constructor(db: Kysely<Database>) {
     this.#db = db
@@ -54,7 +54,7 @@ export class SqlUserRepository implements UserRepository {
   }
 
   async findById(id: string): Promise<UserRecord | undefined> {
-    const [row] = await this.#byId(id)
+    const [row] = await this.#byId(this.#db, id)
     return row && toRecord(row)
   }
 
