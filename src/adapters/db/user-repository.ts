@@ -59,6 +59,8 @@ export class SqlUserRepository implements UserRepository {
   }
 
   async findByIds(ids: readonly string[]): Promise<UserRecord[]> {
+    // One owner, as a GraphQL item's: the compiled read.
+    if (ids.length === 1 && ids[0] !== undefined) return (await this.#byId(this.#db, ids[0])).map(toRecord)
     const rows = await this.#db
       .selectFrom('users')
       .selectAll()
