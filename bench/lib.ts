@@ -4,6 +4,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { freePort } from '../test/support/free-port.ts'
 
@@ -12,6 +13,10 @@ const ROOT = new URL('..', import.meta.url).pathname
 
 export interface Server {
   url: string
+  /** The server's process id (taskset runs node in its own place). */
+  pid: number
+  /** Settles when the process exits, with its exit code or the signal that ended it. */
+  exited: Promise<number | string>
   /** CPU time (user + system) the server process has used, in milliseconds. */
   cpuMs(): Promise<number>
   stop(): Promise<void>
@@ -26,33 +31,46 @@ async function cpuMsOf(pid: number): Promise<number> {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND
 }
 
+export interface StartOptions {
+  /** Receives each line the server writes to standard output (its log); without it the log is dropped. */
+  onLog?: (line: string) => void
+}
+
 /** Starts `node src/server.ts` on core 0 with the given settings and waits until it is ready. */
-export async function startServer(env: Record<string, string>): Promise<Server> {
+export async function startServer(env: Record<string, string>, options: StartOptions = {}): Promise<Server> {
   const port = await freePort()
   const dataDir = await mkdtemp(join(tmpdir(), 'trestle-bench-'))
   const child: ChildProcess = spawn('taskset', ['-c', '0', process.execPath, 'src/server.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', options.onLog ? 'pipe' : 'ignore', 'inherit'],
   })
+  const { onLog } = options
+  if (onLog && child.stdout) createInterface({ input: child.stdout }).on('line', onLog)
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  )
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+      await exited
+      clearTimeout(timer)
+    }
+    await rm(dataDir, { recursive: true, force: true })
+  }
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; ; i++) {
     try {
       if ((await fetch(`${url}/health/ready`)).ok) break
     } catch {}
-    if (i > 200) throw new Error('server did not start')
+    if (i > 200 || child.exitCode !== null) {
+      await stop()
+      throw new Error('server did not start')
+    }
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
-  return {
-    url,
-    cpuMs: () => cpuMsOf(child.pid ?? 0),
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      await exited
-      await rm(dataDir, { recursive: true, force: true })
-    },
-  }
+  return { url, pid: child.pid ?? 0, exited, cpuMs: () => cpuMsOf(child.pid ?? 0), stop }
 }
 
 /** Signs a user up and in; returns an access token. */
