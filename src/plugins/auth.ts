@@ -60,6 +60,12 @@ async function authPlugin(app: FastifyInstance, options: { authenticator: Authen
       if (/^Bearer\b/i.test(header)) request.tokenError = 'invalid_request'
       return done()
     }
+    // Most requests carry a token this instance has seen, of an account it checked recently.
+    const known = options.authenticator.knownActor(token)
+    if (known) {
+      request.actor = known
+      return done()
+    }
     options.authenticator.actorFor(token).then(
       (actor) => {
         request.actor = actor
