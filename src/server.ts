@@ -1,6 +1,7 @@
 // The server process: settings, listen, and a graceful stop on SIGTERM or SIGINT.
 import { buildApp } from './app.ts'
 import { ConfigError, loadSettings, type Settings } from './config.ts'
+import { stopAccepting } from './plugins/closing.ts'
 import { storageFailure } from './start-failure.ts'
 
 const [major = 0] = process.versions.node.split('.').map(Number)
@@ -32,6 +33,8 @@ let stopping = false
 async function stop(signal: string): Promise<void> {
   if (stopping) return
   stopping = true
+  // Before anything else, so that no client is told to reconnect while the listener is still open.
+  stopAccepting(app.server)
   app.log.info({ signal }, 'shutting down: finishing in-flight requests')
   const timer = setTimeout(() => {
     app.log.error('in-flight requests did not finish in time; exiting')

@@ -8,6 +8,8 @@ export interface Answer {
   ms: number
   /** The network error's code (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET…) when there was no response. */
   error?: string
+  /** `connect` when the connection failed before any byte of the request was sent. */
+  syscall?: string
 }
 
 export interface CallOptions {
@@ -32,9 +34,10 @@ export async function call(method: string, url: string, options: CallOptions = {
     const text = await res.text()
     return { status: res.status, headers: res.headers, text, ms: performance.now() - started }
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause
+    const cause = (error as { cause?: { code?: string; syscall?: string } }).cause
     const code = cause?.code ?? (error as { name?: string }).name ?? 'unknown'
-    return { status: 0, headers: new Headers(), text: String(cause ?? error), ms: 0, error: code }
+    const failed = { status: 0, headers: new Headers(), text: String(cause ?? error), ms: 0, error: code }
+    return cause?.syscall ? { ...failed, syscall: cause.syscall } : failed
   }
 }
 

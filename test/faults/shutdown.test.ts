@@ -1,0 +1,144 @@
+// SIGTERM to a server process in the middle of a running load of reads and writes over keep-alive
+// connections: no client sees its connection reset, requests in flight (slow sign-ups among them) complete,
+// new connections are refused, later requests on open connections get a 503 problem with Connection: close,
+// what was acknowledged is written, and the process exits 0 within SHUTDOWN_TIMEOUT.
+import { once } from 'node:events'
+import { mkdtemp, rm } from 'node:fs/promises'
+import http from 'node:http'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Answer, call, signUp, writers } from '../support/load.ts'
+import { type ServerProcess, startServer } from '../support/server-process.ts'
+
+const SHUTDOWN_TIMEOUT = 5000
+let dataDir: string
+let server: ServerProcess
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'trestle-sigterm-'))
+  server = await startServer({
+    dataDir,
+    env: { SHUTDOWN_TIMEOUT: String(SHUTDOWN_TIMEOUT), LOG_LEVEL: 'info' },
+  })
+})
+afterAll(async () => {
+  await server?.stop()
+  await rm(dataDir, { recursive: true, force: true })
+})
+
+/** Whether a new TCP connection is refused (true) or accepted (false); a reset is an error. */
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(false)
+    })
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'ECONNREFUSED' ? resolve(true) : reject(error),
+    )
+  })
+}
+
+/**
+ * A sign-up the server holds in hand (it sent `100 Continue`) while its body is still to come: a request
+ * certainly in flight when the signal arrives. `finish()` sends the body and reads the answer.
+ */
+async function heldSignUp(port: number, name: string) {
+  const body = JSON.stringify({
+    username: name,
+    email: `${name}@example.com`,
+    password: 'correct horse battery',
+  })
+  const req = http.request({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/users',
+    agent: false,
+    headers: {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      expect: '100-continue',
+    },
+  })
+  const response = once(req, 'response') as Promise<[http.IncomingMessage]>
+  req.flushHeaders()
+  await once(req, 'continue')
+  return {
+    async finish() {
+      req.end(body)
+      const [res] = await response
+      let text = ''
+      for await (const chunk of res) text += chunk
+      return { status: res.statusCode, text }
+    },
+  }
+}
+
+/**
+ * What a client may see during a graceful stop: an answer, a 503 problem, or a new connection the server
+ * never accepted. Linux resets a connection still in the listener's accept queue when the listener closes
+ * (`connect ECONNRESET`): like a refusal, no byte of the request was sent, so a retry is always safe.
+ */
+function clean(res: Answer): boolean {
+  if (res.status === 200 || res.status === 201) return true
+  if (res.status === 503) return /^application\/problem\+json/.test(res.headers.get('content-type') ?? '')
+  return res.error === 'ECONNREFUSED' || (res.error === 'ECONNRESET' && res.syscall === 'connect')
+}
+
+describe('SIGTERM under load', () => {
+  it('resets no connection, finishes what is in flight, refuses new connections and exits 0 in time', async () => {
+    const port = Number(new URL(server.url).port)
+    const auth = await signUp(server.url, 'writer')
+    const load = writers(16, (w, i) =>
+      w % 2 === 0
+        ? call('POST', `${server.url}/items/`, { headers: auth, body: { name: `w${w}-${i}`, price: 3 } })
+        : call('GET', `${server.url}/items?limit=20`),
+    )
+    const held = await Promise.all([0, 1, 2].map((n) => heldSignUp(port, `late_${n}`)))
+    await load.progress(100)
+
+    const exited = once(server.child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
+    const signalled = performance.now()
+    server.child.kill('SIGTERM')
+    // Once the server says it is stopping (bounded: 500 polls), every new connection is refused.
+    for (let i = 0; i < 500 && !server.output().includes('shutting down'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    for (let i = 0; i < 20; i++) expect(await refused(port), 'a new connection is refused').toBe(true)
+    expect(server.child.exitCode, 'still running while requests are in flight').toBeNull()
+
+    const late = await Promise.all(held.map((h) => h.finish()))
+    const [code, signal] = await exited
+    const stoppedMs = performance.now() - signalled
+    await load.stop()
+
+    expect(late.map((res) => res.status)).toEqual([201, 201, 201])
+    expect({ code, signal }, server.output()).toEqual({ code: 0, signal: null })
+    expect(stoppedMs).toBeLessThan(SHUTDOWN_TIMEOUT)
+    const unclean = load.answers
+      .filter((res) => !clean(res))
+      .map((res) => `${res.status} ${res.error ?? res.text}`)
+    expect(unclean).toEqual([])
+    expect(
+      load.answers.some((res) => res.error === 'ECONNREFUSED'),
+      'the load ran past the stop',
+    ).toBe(true)
+
+    // What was acknowledged was written.
+    const db = new DatabaseSync(join(dataDir, 'trestle.sqlite'), { readOnly: true })
+    try {
+      const ids = load.created
+      const { n } = db
+        .prepare(`select count(*) as n from items where id in (select value from json_each(?))`)
+        .get(JSON.stringify(ids)) as { n: number }
+      expect(n).toBe(ids.length)
+    } finally {
+      db.close()
+    }
+  })
+})
