@@ -38,11 +38,14 @@ const stops: (() => Promise<void>)[] = []
 async function cleanUp(): Promise<void> {
   for (const stop of stops.splice(0).reverse()) await stop().catch(() => {})
 }
+const tally = new Tally()
 let stopAt = Number.POSITIVE_INFINITY
 let interrupted = false
 process.on('SIGINT', () => {
   if (interrupted) return void cleanUp().then(() => process.exit(130))
   interrupted = true
+  // A Ctrl-C reaches the server too: what fails from now on is the interruption's doing.
+  tally.closed = true
   console.error('soak: interrupted; stopping the load (SIGINT again to stop at once)')
   stopAt = Date.now()
 })
@@ -136,7 +139,6 @@ async function describeCommit(): Promise<string> {
   return dirty.length ? `${head} (+ ${dirty.length} uncommitted files under src/)` : head
 }
 
-const tally = new Tally()
 const samples: Sample[] = []
 const logLines = { warn: 0, error: 0, examples: [] as string[] }
 const startedAt = new Date()
