@@ -33,6 +33,7 @@ export async function createWorld(): Promise<World> {
     RATE_PROVIDERS: providersSetting(...Object.values(fakes)),
     // Accounts are read on every request, so that a fixture put back by refresh() counts at once.
     ACCOUNT_CACHE_TTL: '0',
+    // Load shedding is not under test here: on a busy CI machine a slow second would make every answer a 503.
     SHED_EVENT_LOOP_DELAY: '0',
     SHED_HEAP_RATIO: '0',
   })
