@@ -92,7 +92,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     const checkpointMs = options.checkpointMs ?? 1000
     if (path !== ':memory:' && checkpointMs > 0) {
       this.#db.exec('PRAGMA wal_autocheckpoint = 0')
-      this.#checkpointer = new Worker(new URL('./sqlite-checkpointer.ts', import.meta.url), {
+      this.#checkpointer = new Worker(new URL('./sqlite-checkpointer.js', import.meta.url), {
         workerData: { path, intervalMs: checkpointMs, busyTimeoutMs },
       })
       // It must not keep the process alive, and a failed checkpoint is tried again at the next interval.
