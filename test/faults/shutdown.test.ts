@@ -122,7 +122,9 @@ describe('SIGTERM under load', () => {
     expect(stoppedMs).toBeLessThan(SHUTDOWN_TIMEOUT)
     const unclean = load.answers
       .filter((res) => !clean(res))
-      .map((res) => `${res.status} ${res.error ?? res.text}`)
+      .map(
+        (res) => `${res.error} ${res.syscall ?? ''} after ${Math.round(res.at - signalled)} ms: ${res.text}`,
+      )
     expect(unclean).toEqual([])
     expect(
       load.answers.some((res) => res.error === 'ECONNREFUSED'),

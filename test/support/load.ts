@@ -6,6 +6,8 @@ export interface Answer {
   headers: Headers
   text: string
   ms: number
+  /** When the answer (or the failure) arrived, on performance.now()'s clock. */
+  at: number
   /** The network error's code (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET…) when there was no response. */
   error?: string
   /** `connect` when the connection failed before any byte of the request was sent. */
@@ -32,11 +34,20 @@ export async function call(method: string, url: string, options: CallOptions = {
       signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
     })
     const text = await res.text()
-    return { status: res.status, headers: res.headers, text, ms: performance.now() - started }
+    const at = performance.now()
+    return { status: res.status, headers: res.headers, text, ms: at - started, at }
   } catch (error) {
     const cause = (error as { cause?: { code?: string; syscall?: string } }).cause
     const code = cause?.code ?? (error as { name?: string }).name ?? 'unknown'
-    const failed = { status: 0, headers: new Headers(), text: String(cause ?? error), ms: 0, error: code }
+    const at = performance.now()
+    const failed = {
+      status: 0,
+      headers: new Headers(),
+      text: String(cause ?? error),
+      ms: at - started,
+      at,
+      error: code,
+    }
     return cause?.syscall ? { ...failed, syscall: cause.syscall } : failed
   }
 }
