@@ -105,6 +105,9 @@ try {
   const redisBearer = `Bearer ${await token(withRedis.url)}`
   const info = await started(startServer({ ...limits, LOG_LEVEL: 'info' }))
   const infoBearer = `Bearer ${await token(info.url)}`
+  // Off by default (METRICS_TOKEN unset); what turning it on costs is a row of its own.
+  const metered = await started(startServer({ ...limits, METRICS_TOKEN: 'bench-metrics-token-0123456789' }))
+  const meteredBearer = `Bearer ${await token(metered.url)}`
   const me = 'Trestle GET /users/me (bearer, limiter on)'
   const byId = 'Trestle GET /items/{id} (anonymous, limiter on)'
   scenarios.push(
@@ -157,6 +160,12 @@ try {
       versus: me,
       target: '≤ 10% loss',
       met: atLeast(0.9),
+    },
+    {
+      name: 'Trestle GET /users/me with /metrics on (vs off)',
+      request: { url: `${metered.url}/users/me`, headers: { authorization: meteredBearer } },
+      versus: me,
+      target: 'reported',
     },
   )
 
@@ -211,12 +220,24 @@ try {
     const share = ratio(row, base)
     const shown =
       s.versus === me
-        ? `${share >= 1 ? '+' : '−'}${Math.abs(100 * (share - 1)).toFixed(0)}% vs in-process, warn`
+        ? `${share >= 1 ? '+' : '−'}${Math.abs(100 * (share - 1)).toFixed(0)}% vs the /users/me row`
         : `${(100 * share).toFixed(0)}% of ${s.versus === byId ? 'GET /items/{id}' : 'bare Fastify'}`
     const met = s.met ? (s.met(row, base) ? 'yes' : 'no') : ''
     console.log(
       `| ${row.name} | ${fmt(row.requestsPerSecond)} | ${ms(row.latencyMedianMs)} | ${ms(row.latencyP99Ms)} | ${shown} | ${s.target ?? '—'} | ${met} | ${row.failures} |`,
     )
+  }
+  // The original system against Trestle, where both ran.
+  for (const [original, ours] of [
+    ['original system, GET /users/me', me],
+    [
+      'original system, POST /items/ (stores nothing)',
+      'Trestle POST /items/ (token, validation, insert, event)',
+    ],
+  ] as const) {
+    const a = summary.get(original)
+    const b = summary.get(ours)
+    if (a && b) notes.push(`${ours}: ${ratio(b, a).toFixed(1)}× the ${original}.`)
   }
   for (const note of notes) console.log(`\n${note}`)
 } finally {
