@@ -34,15 +34,11 @@ export class SqlRetentionStore implements RetentionStore {
 
   async rooms(after: string, limit: number, since?: string): Promise<string[]> {
     if (since !== undefined) {
-      const rows = await this.#db
-        .selectFrom('room_messages')
-        .select('room')
-        .distinct()
-        .where('created_at', '>=', since)
-        .where('room', '>', after)
-        .orderBy('room')
-        .limit(limit)
-        .execute()
+      // Materialised, so that the planner reads the recent messages through the created_at index rather
+      // than walking the whole room index in room order.
+      const { rows } = await sql<{ room: string }>`
+        with recent as materialized (select room from room_messages where created_at >= ${since})
+        select distinct room from recent where room > ${after} order by room limit ${limit}`.execute(this.#db)
       return rows.map((row) => row.room)
     }
     // Every room, one index seek each (a loose index scan): no pass over the messages themselves.
