@@ -51,13 +51,30 @@ async function insertBatches<T>(
 
 try {
   await migrateToLatest(db)
-  await db.deleteFrom('refresh_tokens').execute()
-  await db.deleteFrom('room_messages').execute()
   let user = await db
     .selectFrom('users')
     .select('id')
     .where('username', '=', 'retention_bench')
     .executeTakeFirst()
+  // The two tables are emptied first: never when they hold anyone else's sign-ins or messages.
+  const others = await db
+    .selectFrom('refresh_tokens')
+    .select('id')
+    .where('user_id', '!=', user?.id ?? '00000000-0000-0000-0000-000000000000')
+    .unionAll(
+      db
+        .selectFrom('room_messages')
+        .select('id')
+        .where('author_id', '!=', user?.id ?? '00000000-0000-0000-0000-000000000000'),
+    )
+    .limit(1)
+    .execute()
+  if (others.length > 0) {
+    console.error('bench:retention: this database holds real refresh tokens or messages; use a throwaway one')
+    process.exit(1)
+  }
+  await db.deleteFrom('refresh_tokens').execute()
+  await db.deleteFrom('room_messages').execute()
   if (!user) {
     user = { id: uuidv7() }
     await db
