@@ -45,7 +45,8 @@ Send a fresh token in an \`auth\` frame before the old one expires.
 
 **Topics.** \`items\` and \`item:{id}\` (anyone), \`notifications\` (your own; signed in) and \`room:{name}\`
 (signed in). Following a room joins it: you receive its last messages (\`history\`), who is in it
-(\`presence\`), then its messages and joins and leaves as events. Posting to a room needs a signed-in connection.
+(\`presence\`), then its messages and joins and leaves as events. A room keeps a bounded history (its newest
+messages, and optionally only recent ones, as the operator sets); older messages are deleted. Posting to a room needs a signed-in connection.
 
 **Delivery.** Live events are delivered at most once: to the connections following the topic when the event is
 published. Each carries its \`topic\` and an \`offset\` that grows within the topic. After a reconnect, subscribe
@@ -53,7 +54,8 @@ with \`since\` set to the last offset you saw: what you missed comes first, at l
 of about 1000 events per topic (in the process, or a capped Redis Stream per topic when the server runs with
 Redis, so that any instance can resume you), and no live event overtakes it. When the buffer no longer holds
 them (or the server restarted without Redis) you get \`resync\` instead: fetch the current state over REST or
-GraphQL and follow on from there.
+GraphQL and follow on from there. Replay reads that buffer, not the stored history, so deleting old messages
+never changes what a resume delivers.
 
 **Limits.** Every frame counts against the caller's rate limit (an \`error\` with \`retry_after\`, then 1008);
 frames are at most \`WS_MAX_MESSAGE\` bytes; a connection that does not answer a ping within \`WS_HEARTBEAT\`

@@ -30,7 +30,7 @@ const roomsRoutes: FastifyPluginAsyncTypebox<{ rooms: RoomService }> = async (ap
         tags: ['rooms'],
         summary: 'List a room’s messages',
         description:
-          'Pages through a room’s messages, newest first. Follow `next_cursor` (or the `Link: rel="next"` header) for older ones. Any signed-in user may read any room; a room with no messages is an empty page.',
+          'Pages through a room’s messages, newest first. Follow `next_cursor` (or the `Link: rel="next"` header) for older ones. Any signed-in user may read any room; a room with no messages is an empty page. A room keeps a bounded history (its newest messages, and optionally only recent ones, as the operator sets): the last page ends where it stops.',
         security: signedIn,
         params: RoomParams,
         querystring: ListMessagesQuery,
