@@ -11,10 +11,11 @@ const isArgument = (value: unknown): value is Argument =>
 
 /**
  * `build` receives stand-ins for the arguments, in order, and makes the query with them where values go.
- * The result runs the compiled SQL with the arguments in their places, on `db` or in a transaction of it.
+ * The result runs the compiled SQL with the arguments in their places, on the database it was built for
+ * (`_db`, which only gives the types) or in a transaction of it.
  */
 export function compiled<DB, Args extends unknown[], Row>(
-  db: Kysely<DB>,
+  _db: Kysely<DB>,
   arity: Args['length'],
   build: (...args: Args) => Compilable<Row>,
 ): (on: Kysely<DB>, ...args: Args) => Promise<Row[]> {
