@@ -143,6 +143,8 @@ const samples: Sample[] = []
 const logLines = { warn: 0, error: 0, examples: [] as string[] }
 const startedAt = new Date()
 const loadBefore = await loadAverage()
+// What the server runs is what the checkout holds now (others may commit during the run).
+const commit = await describeCommit().catch(() => 'unknown')
 let redis: RedisServer | undefined
 let postgres: PostgresServer | undefined
 let metricsMissing = false
@@ -284,7 +286,7 @@ const limiter = values.redis ? 'Redis' : 'in process'
 
 console.log(
   `${minutes} min soak (\`npm run soak -- ${positionals[0] ?? 10}${values.postgres ? ' --postgres' : ''}${values.redis ? ' --redis' : ''}\`), ` +
-    `${startedAt.toISOString()}, commit ${await describeCommit().catch(() => 'unknown')}; ` +
+    `${startedAt.toISOString()}, commit ${commit}; ` +
     `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GB, Node ${process.version}; ` +
     `load average ${loadBefore} at the start, ${loadAfter} at the end. ` +
     `Server on core 0 (${database}, limits and bus ${limiter}, limiter on but never refusing, no shedding by event-loop delay), load from core 1: ` +
@@ -293,25 +295,34 @@ console.log(
       .join(', ') +
     '; listeners: /ws signed in (items, notifications, a room), /ws anonymous (items), graphql-ws (itemEvents, notifications, roomMessages).\n',
 )
-console.log(
-  '| minutes | RSS MB | heap MB | handles | loop p99 ms (worst 5 s) | server CPU % | waiting for core 0 % | req/s | HTTP p50 / p99 ms | events/s | errors |',
-)
-console.log('|---|---|---|---|---|---|---|---|---|---|---|')
 // Each sample goes to the row holding the middle of its window.
 const rowOf = (s: Sample) => Math.max(0, Math.floor(((s.t - s.seconds / 120) * 60_000) / ROW_MS))
-for (let index = 0; index <= Math.max(-1, ...samples.map(rowOf)); index++) {
-  const from = (index * ROW_MS) / 60_000
+const rows = Array.from({ length: Math.max(-1, ...samples.map(rowOf)) + 1 }, (_, index) => ({
+  from: (index * ROW_MS) / 60_000,
+  samples: samples.filter((s) => rowOf(s) === index),
+})).filter((row) => row.samples.length)
+// The heap's lowest reading in each row, after a collection, is what stays alive: a leak raises it.
+const heapFloor = (row: { samples: Sample[] }) => Math.min(...row.samples.map((s) => s.heapMb))
+const floorSlope = slope(
+  rows
+    .filter((row) => row.from + ROW_MS / 120_000 >= (samples.at(-1)?.t ?? 0) / 2)
+    .map((row) => [row.from + ROW_MS / 120_000, heapFloor(row)]),
+)
+console.log(
+  '| minutes | RSS MB | heap MB (min–max) | handles | loop p99 ms (worst 5 s) | server CPU % | waiting for core 0 % | req/s | HTTP p50 / p99 ms | events/s | errors |',
+)
+console.log('|---|---|---|---|---|---|---|---|---|---|---|')
+for (const { from, samples: row } of rows) {
+  const end = row.at(-1) as Sample
   const to = from + ROW_MS / 60_000
-  const row = samples.filter((s) => rowOf(s) === index)
-  const end = row.at(-1)
-  if (!end) continue
   const sum = (f: (s: Sample) => number) => row.reduce((total, s) => total + f(s), 0)
   const span = sum((s) => s.seconds)
   const worst = Math.max(...row.map((s) => s.loopP99Ms).filter(Number.isFinite))
+  const heap = `${fixed(heapFloor({ samples: row }))}–${fixed(Math.max(...row.map((s) => s.heapMb)))}`
   const latencies = row.flatMap((s) => s.latencies).sort((a, b) => a - b)
   const minute = (m: number) => fixed(m, Number.isInteger(m) ? 0 : 2)
   console.log(
-    `| ${minute(from)}–${minute(to)} | ${fixed(end.rssMb)} | ${fixed(end.heapMb)} | ${fixed(end.handles, 0)} | ` +
+    `| ${minute(from)}–${minute(to)} | ${fixed(end.rssMb)} | ${heap} | ${fixed(end.handles, 0)} | ` +
       `${fixed(worst)} | ${fixed(sum((s) => s.cpuPercent * s.seconds) / span, 0)} | ${fixed(sum((s) => s.waitPercent * s.seconds) / span, 0)} | ` +
       `${fixed(sum((s) => s.requests) / span, 0)} | ${fixed(percentile(latencies, 50))} / ${fixed(percentile(latencies, 99))} | ` +
       `${fixed(sum((s) => s.events) / span, 0)} | ${sum((s) => s.errors)} |`,
@@ -319,12 +330,14 @@ for (let index = 0; index <= Math.max(-1, ...samples.map(rowOf)); index++) {
 }
 console.log()
 console.log(
-  `- RSS slope over the second half: ${fixed(rssSlope, 2)} MB/min (${fixed(samples[0]?.rssMb ?? Number.NaN)} → ${fixed(samples.at(-1)?.rssMb ?? Number.NaN)} MB over the run)`,
+  `- RSS slope over the second half: ${fixed(rssSlope, 2)} MB/min (${fixed(samples[0]?.rssMb ?? Number.NaN)} → ${fixed(samples.at(-1)?.rssMb ?? Number.NaN)} MB from the first sample to the last)`,
 )
 console.log(
   metricsMissing
     ? '- heap: n/a (GET /metrics answered 404: this server has no /metrics yet)'
-    : `- heap-used slope over the second half: ${fixed(heapSlope, 2)} MB/min (${fixed(samples[0]?.heapMb ?? Number.NaN)} → ${fixed(samples.at(-1)?.heapMb ?? Number.NaN)} MB)`,
+    : `- heap-used slope over the second half: ${fixed(heapSlope, 2)} MB/min over every sample (a saw: ` +
+        `${fixed(samples[0]?.heapMb ?? Number.NaN)} → ${fixed(samples.at(-1)?.heapMb ?? Number.NaN)} MB), ` +
+        `${fixed(floorSlope, 2)} MB/min over each row's lowest reading (what survives a collection)`,
 )
 console.log(
   metricsMissing
