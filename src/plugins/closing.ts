@@ -42,10 +42,11 @@ async function closingPlugin(app: FastifyInstance) {
       }
     })
   })
-  app.addHook('onRequest', async (request, reply) => {
-    if (!closing) return
+  // A plain function, not an async one: this runs on every request, and a promise per request is measurable.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!closing) return done()
     reply.header('connection', 'close').header('retry-after', '1')
-    return sendProblem(request, reply, 503, 'The server is shutting down. Retry, on another instance.')
+    sendProblem(request, reply, 503, 'The server is shutting down. Retry, on another instance.')
   })
 }
 
