@@ -37,12 +37,15 @@ class GroupCommit<DB> implements Transactions<DB> {
   run<T>(work: Work<DB, T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject })
-      if (!this.#running) void this.#drain()
+      if (this.#running) return
+      // node:sqlite is synchronous, so a transaction started now would end before the event loop reads
+      // another request: wait for the requests read in this turn of the loop, and commit them together.
+      this.#running = true
+      setImmediate(() => void this.#drain())
     })
   }
 
   async #drain(): Promise<void> {
-    this.#running = true
     try {
       while (this.#queue.length > 0) await this.#commit(this.#queue.splice(0, MAX_BATCH))
     } finally {
