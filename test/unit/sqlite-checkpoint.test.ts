@@ -1,5 +1,6 @@
 // Commits only append to the WAL; a worker thread copies it into the database file, so no commit waits for
 // a checkpoint's fsyncs. The data must still reach the file, and survive a close.
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -52,6 +53,9 @@ describe('WAL checkpoints in a worker thread', () => {
     const db = new NodeSqliteDatabase(path, { checkpointMs: 60_000 })
     write(db, 300)
     db.close()
+    // The worker let go first, so this connection closed last: it checkpointed and removed the WAL, and the
+    // directory can be deleted at once.
+    expect(existsSync(`${path}-wal`)).toBe(false)
     const reopened = new DatabaseSync(path)
     try {
       expect(reopened.prepare('select count(*) as n from t').get()).toEqual({ n: 300 })

@@ -6,8 +6,8 @@
 import { DatabaseSync } from 'node:sqlite'
 import { parentPort, workerData } from 'node:worker_threads'
 
-/** @type {{ path: string, intervalMs: number, busyTimeoutMs: number }} */
-const { path, intervalMs, busyTimeoutMs } = workerData
+/** @type {{ path: string, intervalMs: number, busyTimeoutMs: number, stopped: Int32Array }} */
+const { path, intervalMs, busyTimeoutMs, stopped } = workerData
 
 const db = new DatabaseSync(path)
 db.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`)
@@ -21,10 +21,13 @@ const checkpoint = () => {
   }
 }
 const timer = setInterval(checkpoint, intervalMs)
+// The main connection closes after this one (it waits on `stopped`), so that closing last it checkpoints
+// what is left and removes the WAL.
 parentPort?.on('message', (message) => {
   if (message !== 'stop') return
   clearInterval(timer)
-  checkpoint()
   db.close()
+  Atomics.store(stopped, 0, 1)
+  Atomics.notify(stopped, 0)
   parentPort?.close()
 })

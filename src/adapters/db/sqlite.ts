@@ -19,6 +19,8 @@ export interface SqliteOptions {
 
 // The WAL file is cut back to this size after a checkpoint, instead of keeping its largest size for good.
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024
+// How long close() waits for the checkpoint worker to let go of the file.
+const STOP_WAIT_MS = 2000
 
 // Result codes that say the file cannot serve now rather than that the statement is wrong: BUSY, LOCKED,
 // READONLY, IOERR, FULL, CANTOPEN (the low byte of an extended code is its primary code).
@@ -77,6 +79,8 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   readonly #cache: LRUCache<string, CachedStatement>
   readonly #outage: Outage | undefined
   readonly #checkpointer: Worker | undefined
+  // Set by the worker once its connection is closed.
+  readonly #checkpointerStopped = new Int32Array(new SharedArrayBuffer(4))
 
   constructor(path: string, options: SqliteOptions = {}) {
     this.#cache = new LRUCache({ max: options.statementCacheSize ?? 200 })
@@ -93,7 +97,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     if (path !== ':memory:' && checkpointMs > 0) {
       this.#db.exec('PRAGMA wal_autocheckpoint = 0')
       this.#checkpointer = new Worker(new URL('./sqlite-checkpointer.js', import.meta.url), {
-        workerData: { path, intervalMs: checkpointMs, busyTimeoutMs },
+        workerData: { path, intervalMs: checkpointMs, busyTimeoutMs, stopped: this.#checkpointerStopped },
       })
       // It must not keep the process alive, and a failed checkpoint is tried again at the next interval.
       this.#checkpointer.unref()
@@ -118,8 +122,13 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   }
 
   close(): void {
-    // The worker checkpoints once more and closes its connection; this one, closing last, removes the WAL.
-    this.#checkpointer?.postMessage('stop')
+    // Kysely closes without waiting, and whoever closes next may delete the files: so this waits (a
+    // millisecond or two, at most STOP_WAIT_MS) for the worker's connection to close before its own, which,
+    // closing last, checkpoints what is left and removes the WAL.
+    if (this.#checkpointer) {
+      this.#checkpointer.postMessage('stop')
+      Atomics.wait(this.#checkpointerStopped, 0, 0, STOP_WAIT_MS)
+    }
     this.#cache.clear()
     if (this.#db.isOpen) this.#db.close()
   }
