@@ -64,8 +64,9 @@ function connectionRefused(): Promise<boolean> {
       socket.destroy()
       resolve(false)
     })
+    // A reset before the connection was accepted (the listener closed with it in its queue) is a refusal too.
     socket.once('error', (error: NodeJS.ErrnoException) =>
-      error.code === 'ECONNREFUSED' ? resolve(true) : reject(error),
+      error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' ? resolve(true) : reject(error),
     )
   })
 }

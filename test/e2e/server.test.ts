@@ -67,7 +67,9 @@ function connectionRefused(port: number): Promise<boolean> {
       resolve(false)
     })
     socket.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ECONNREFUSED') resolve(true)
+      // Reset before the connection was accepted: the listener closed with it in its queue (Linux), which
+      // is a refusal too: no byte of a request was sent.
+      if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET') resolve(true)
       else reject(error)
     })
   })
