@@ -6,7 +6,6 @@ import { getHeapStatistics } from 'node:v8'
 import underPressure, { type FastifyUnderPressureOptions } from '@fastify/under-pressure'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Checks } from '../transports/rest/health/routes.ts'
 import { problemBody } from './errors.ts'
 import { isOperationalRoute } from './operational-routes.ts'
 import { PROBLEM_CONTENT_TYPE } from './problem.ts'
@@ -55,7 +54,10 @@ async function loadShedding(app: FastifyInstance, options: LoadSheddingOptions) 
 }
 
 /** Readiness with the load: `load: down` while requests are being shed. */
-export function withLoad(checks: Checks, app: FastifyInstance): Checks {
+export function withLoad<State extends Record<string, 'ok' | 'down'>>(
+  checks: () => Promise<State>,
+  app: FastifyInstance,
+): () => Promise<State | (State & { load: 'down' })> {
   return async () => {
     const state = await checks()
     return app.isUnderPressure() ? { ...state, load: 'down' as const } : state
