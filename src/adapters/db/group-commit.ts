@@ -1,8 +1,8 @@
 // Writes in transactions, with group commit on SQLite. SQLite has one writer, and a commit costs far more
 // than the statements before it: it appends every page the transaction touched to the WAL (an item insert
 // touches the table, five indexes and the FTS index: a third of POST /items/, npm run bench:profile). Units
-// of work that arrive while a transaction is running wait and then share the next one, and none is answered
-// before the commit that holds it. Units are only database work, so when one fails the transaction is rolled
+// of work sent in one turn of the event loop share a transaction (those sent while it runs, the next one),
+// and none is answered before the commit that holds it. Units are only database work, so when one fails the transaction is rolled
 // back and each unit runs again in a transaction of its own. (Savepoints would isolate a failure without
 // a rerun, but FTS5 writes its pending index data at every one, which cost more than the shared commit saved.)
 // PostgreSQL commits concurrent transactions in parallel and groups its WAL flushes itself.
