@@ -2,10 +2,10 @@
 // gracefully and stops listening, and npm exits with it. (npm runs a script through `sh -c`, which would
 // otherwise die alone and leave the server running, orphaned; the start script `exec`s node.)
 import { type ChildProcess, spawn } from 'node:child_process'
-import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SettingsSchema } from '../../src/config.ts'
+import { connectOutcome } from '../support/connections.ts'
 import { createTestDatabase, type TestDatabase } from '../support/database.ts'
 import { freePort } from '../support/free-port.ts'
 
@@ -57,20 +57,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function connectionRefused(): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: HOST, port })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(false)
-    })
-    // A reset before the connection was accepted (the listener closed with it in its queue) is a refusal too.
-    socket.once('error', (error: NodeJS.ErrnoException) =>
-      error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' ? resolve(true) : reject(error),
-    )
-  })
-}
-
 beforeAll(async () => {
   database = await createTestDatabase()
   port = await freePort()
@@ -114,6 +100,6 @@ describe('npm start', () => {
 
     expect(output).toContain('"msg":"stopped"')
     expect(isAlive(serverPid)).toBe(false)
-    expect(await connectionRefused()).toBe(true)
+    expect(await connectOutcome(port, HOST)).toBe('refused')
   })
 })

@@ -2,14 +2,12 @@
 // and as a client sees it over TCP: start, readiness, a sign-up-to-item session, its logs, a graceful stop
 // on SIGTERM that finishes the request in flight, and a refusal to start on a bad setting.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
-import http from 'node:http'
-import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { Agent, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SettingsSchema } from '../../src/config.ts'
+import { connectOutcome, heldSignUp } from '../support/connections.ts'
 import { createTestDatabase, type TestDatabase } from '../support/database.ts'
 import { freePort } from '../support/free-port.ts'
 
@@ -56,23 +54,6 @@ function startServer(settings: Record<string, string>, cwd: string): Running {
 
 function isRunning(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null
-}
-
-/** Whether a new TCP connection to the port is refused. */
-function connectionRefused(port: number): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: HOST, port })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(false)
-    })
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      // Reset before the connection was accepted: the listener closed with it in its queue (Linux), which
-      // is a refusal too: no byte of a request was sent.
-      if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET') resolve(true)
-      else reject(error)
-    })
-  })
 }
 
 function logLines(output: string): Record<string, unknown>[] {
@@ -234,49 +215,31 @@ describe('the server process', () => {
   it('on SIGTERM, finishes the request in flight, refuses new connections and exits with 0', async () => {
     const slowPassword = `${password} again`
     secrets.push(slowPassword)
-    const body = JSON.stringify({
-      username: `${username}_late`,
-      email: `${username}_late@example.com`,
-      password: slowPassword,
-    })
-    // `Expect: 100-continue` makes the server say when it has the request in hand: only then is it
-    // in flight. The body (and so the argon2 hash of the sign-up) follows after SIGTERM.
-    const req = http.request({
-      host: HOST,
+    // The server has the request in hand (it said Continue); its body, and so the argon2 hash of the
+    // sign-up, follows after SIGTERM.
+    const held = await heldSignUp(
       port,
-      method: 'POST',
-      path: '/users',
-      agent: false,
-      headers: {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-        expect: '100-continue',
-      },
-    })
-    const response = once(req, 'response') as Promise<[http.IncomingMessage]>
-    req.flushHeaders()
-    const early = await Promise.race([once(req, 'continue').then(() => undefined), response.then(([r]) => r)])
-    if (early) throw new Error(`the server answered ${early.statusCode} before it had the body`)
+      { username: `${username}_late`, email: `${username}_late@example.com`, password: slowPassword },
+      HOST,
+    )
 
     expect(server.child.kill('SIGTERM')).toBe(true)
     let refused = false
     for (let attempt = 0; attempt < 100 && !refused; attempt++) {
-      refused = await connectionRefused(port)
+      // A reset while the listener closes with the probe in its queue is a refusal too: no byte was sent.
+      refused = (await connectOutcome(port, HOST)) !== 'accepted'
       if (!refused) await sleep(POLL_MS / 5)
     }
     expect(refused, 'new connections are refused while stopping').toBe(true)
     expect(isRunning(server.child), 'still running while a request is in flight').toBe(true)
 
-    req.end(body)
-    const [res] = await response
-    let text = ''
-    for await (const chunk of res) text += chunk
-    expect(res.statusCode, text).toBe(201)
+    const { status, text } = await held.finish()
+    expect(status, text).toBe(201)
     expect(JSON.parse(text)).toMatchObject({ username: `${username}_late` })
 
     const { code, signal } = await server.exited
     expect({ code, signal }, server.stderr()).toEqual({ code: 0, signal: null })
-    expect(await connectionRefused(port)).toBe(true)
+    expect(await connectOutcome(port, HOST)).toBe('refused')
 
     const messages = logLines(server.stdout()).map((line) => line.msg)
     expect(messages).toContain('shutting down: finishing in-flight requests')

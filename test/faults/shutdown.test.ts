@@ -4,12 +4,11 @@
 // what was acknowledged is written, and the process exits 0 within SHUTDOWN_TIMEOUT.
 import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
-import http from 'node:http'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectOutcome, heldSignUp } from '../support/connections.ts'
 import { type Answer, call, signUp, writers } from '../support/load.ts'
 import { type ServerProcess, startServer } from '../support/server-process.ts'
 
@@ -28,56 +27,6 @@ afterAll(async () => {
   await server?.stop()
   await rm(dataDir, { recursive: true, force: true })
 })
-
-/** Whether a new TCP connection is refused (true) or accepted (false); a reset is an error. */
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(false)
-    })
-    socket.once('error', (error: NodeJS.ErrnoException) =>
-      error.code === 'ECONNREFUSED' ? resolve(true) : reject(error),
-    )
-  })
-}
-
-/**
- * A sign-up the server holds in hand (it sent `100 Continue`) while its body is still to come: a request
- * certainly in flight when the signal arrives. `finish()` sends the body and reads the answer.
- */
-async function heldSignUp(port: number, name: string) {
-  const body = JSON.stringify({
-    username: name,
-    email: `${name}@example.com`,
-    password: 'correct horse battery',
-  })
-  const req = http.request({
-    host: '127.0.0.1',
-    port,
-    method: 'POST',
-    path: '/users',
-    agent: false,
-    headers: {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(body),
-      expect: '100-continue',
-    },
-  })
-  const response = once(req, 'response') as Promise<[http.IncomingMessage]>
-  req.flushHeaders()
-  await once(req, 'continue')
-  return {
-    async finish() {
-      req.end(body)
-      const [res] = await response
-      let text = ''
-      for await (const chunk of res) text += chunk
-      return { status: res.statusCode, text }
-    },
-  }
-}
 
 /**
  * What a client may see during a graceful stop: an answer, a 503 problem, or a new connection the server
@@ -99,7 +48,15 @@ describe('SIGTERM under load', () => {
         ? call('POST', `${server.url}/items/`, { headers: auth, body: { name: `w${w}-${i}`, price: 3 } })
         : call('GET', `${server.url}/items?limit=20`),
     )
-    const held = await Promise.all([0, 1, 2].map((n) => heldSignUp(port, `late_${n}`)))
+    const held = await Promise.all(
+      [0, 1, 2].map((n) =>
+        heldSignUp(port, {
+          username: `late_${n}`,
+          email: `late_${n}@example.com`,
+          password: 'correct horse battery',
+        }),
+      ),
+    )
     await load.progress(100)
 
     const exited = once(server.child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
@@ -109,7 +66,8 @@ describe('SIGTERM under load', () => {
     for (let i = 0; i < 500 && !server.output().includes('shutting down'); i++) {
       await new Promise((resolve) => setTimeout(resolve, 10))
     }
-    for (let i = 0; i < 20; i++) expect(await refused(port), 'a new connection is refused').toBe(true)
+    for (let i = 0; i < 20; i++)
+      expect(await connectOutcome(port), 'a new connection is refused').toBe('refused')
     expect(server.child.exitCode, 'still running while requests are in flight').toBeNull()
 
     const late = await Promise.all(held.map((h) => h.finish()))

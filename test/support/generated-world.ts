@@ -6,7 +6,7 @@ import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose
 import { hashToken } from '../../src/auth/refresh-tokens.ts'
 import { createTestApp, passwordGrant, type SignedUp, signUpAndIn, type TestApp } from './app.ts'
 import { type FakeProvider, providersSetting, startFakeProviders } from './fake-rates.ts'
-import { NO_SUCH_ID } from './items.ts'
+import { itemCalls, NO_SUCH_ID } from './items.ts'
 import type { Hints } from './openapi-requests.ts'
 
 export interface World {
@@ -56,26 +56,20 @@ export async function createWorld(): Promise<World> {
   }
   // The victim too: disabled by a generated admin call, it could not sign in for the refresh-token fixture.
   const accounts = [user, other, admin, victim]
-  const saved = await db
-    .selectFrom('users')
-    .selectAll()
-    .where(
-      'id',
-      'in',
-      accounts.map((a) => a.id),
-    )
-    .execute()
+  const accountRows = () =>
+    db
+      .selectFrom('users')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        accounts.map((a) => a.id),
+      )
+      .execute()
+  const saved = await accountRows()
 
-  const createItem = async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/items',
-      headers: user.auth,
-      payload: { name: 'Fixture teapot', price: 9.99, tags: ['tea'] },
-    })
-    if (res.statusCode !== 201) throw new Error(`item fixture failed: ${res.body}`)
-    return res.json().id as string
-  }
+  const items = itemCalls(() => t)
+  const createItem = async () => (await items.create(user, { name: 'Fixture teapot', tags: ['tea'] })).id
   let itemId = await createItem()
   await createItem()
   const page = await t.app.inject({ url: '/items?limit=1' })
@@ -102,15 +96,7 @@ export async function createWorld(): Promise<World> {
 
   async function refresh() {
     // Callers exactly as they were: role, disabled flag, credentials.
-    const now = await db
-      .selectFrom('users')
-      .selectAll()
-      .where(
-        'id',
-        'in',
-        accounts.map((a) => a.id),
-      )
-      .execute()
+    const now = await accountRows()
     for (const row of saved) {
       const current = now.find((r) => r.id === row.id)
       if (JSON.stringify(current) === JSON.stringify(row)) continue
