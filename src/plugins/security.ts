@@ -113,8 +113,11 @@ async function securityPlugin(app: FastifyInstance, options: SecurityOptions) {
     .split(',')
     .map((o) => o.trim())
     .filter(Boolean)
+  // No origin granted: @fastify/cors would add nothing to any answer, yet its hook costs about 1 µs on every
+  // request (two reads of the route's options and a copy of its own); a preflight is a 404 either way.
+  if (origins.length === 0) return
   await app.register(cors, {
-    origin: origins.includes('*') ? '*' : origins.length > 0 ? origins : false,
+    origin: origins.includes('*') ? '*' : origins,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'if-match', 'if-none-match', 'x-request-id'],
     exposedHeaders: [

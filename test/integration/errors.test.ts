@@ -138,6 +138,13 @@ describe('security headers and CORS', () => {
   it('grants no CORS by default, and only to the configured origins', async () => {
     const none = await t.app.inject({ url: '/health/live', headers: { origin: 'https://app.example.com' } })
     expect(none.headers['access-control-allow-origin']).toBeUndefined()
+    const refused = await t.app.inject({
+      method: 'OPTIONS',
+      url: '/items',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    })
+    expect(refused.statusCode).toBe(404)
+    expect(refused.headers['access-control-allow-methods']).toBeUndefined()
     const cors = await createTestApp({ CORS_ORIGINS: 'https://app.example.com' })
     try {
       const allowed = await cors.app.inject({
