@@ -70,7 +70,7 @@ const database = openDatabase({
   queryTimeoutMs: 60_000,
   onQuery: (sql, parameters) => captured.push({ sql, parameters }),
 })
-const repository = new SqlItemRepository(database.db)
+const repository = new SqlItemRepository(database.db, database.read)
 
 // Every query a listing runs but the one for the page's tags, each with its plan.
 async function explain(query: ItemQuery): Promise<string> {

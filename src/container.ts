@@ -204,7 +204,7 @@ export async function createContainer(
       audience: settings.JWT_AUDIENCE,
       accessTokenTtl: settings.ACCESS_TOKEN_TTL,
     })
-    const userRepository = new SqlUserRepository(database.db)
+    const userRepository = new SqlUserRepository(database.db, database.read)
     const refreshTokens = new RefreshTokenService(
       new SqlRefreshTokenRepository(database.db),
       settings.REFRESH_TOKEN_TTL,
@@ -299,7 +299,7 @@ export async function createContainer(
       rates,
       presence: redis ? new RedisPresence(redis, settings.REDIS_PREFIX) : new MemoryPresence(),
       items: new ItemService({
-        items: new SqlItemRepository(database.db),
+        items: new SqlItemRepository(database.db, database.read),
         watches: new SqlWatchRepository(database.db),
         events: bus,
       }),

@@ -4,15 +4,18 @@ import { dirname, join } from 'node:path'
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import type { Telemetry } from '../../domain/telemetry.ts'
 import { Outage, type OutageLog } from '../outage.ts'
+import type { DirectRead } from './compiled.ts'
 import { openPostgresPool } from './postgres.ts'
 import type { Database } from './schema.ts'
-import { NodeSqliteDatabase } from './sqlite.ts'
+import { NodeSqliteDatabase, SqliteReader } from './sqlite.ts'
 
 export type DatabaseKind = 'sqlite' | 'postgres'
 
 export interface DatabaseHandle {
   db: Kysely<Database>
   kind: DatabaseKind
+  /** SQLite (a file): the hottest reads' own read-only connection, for `compiled()`. */
+  read?: DirectRead
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>
   /** The PostgreSQL pool's connections and waiting queries now (SQLite has no pool). */
@@ -88,7 +91,35 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
     }),
     log: queryLog(options),
   })
-  return handle(db, 'sqlite')
+  // A second connection to ':memory:' would be another, empty database.
+  if (path === ':memory:') return handle(db, 'sqlite')
+  const reader = new SqliteReader(path, { outage, busyTimeoutMs: options.queryTimeoutMs })
+  return {
+    ...handle(db, 'sqlite'),
+    read: directRead(reader, options),
+    close: async () => {
+      // Before the writer, which closes last and so checkpoints and removes the WAL.
+      reader.close()
+      await db.destroy()
+    },
+  }
+}
+
+/** The reader's answers, logged and timed as Kysely's queries are. */
+function directRead(reader: SqliteReader, { onQuery, telemetry }: DatabaseOptions): DirectRead {
+  if (!onQuery && !telemetry) return (sql, parameters) => reader.all(sql, parameters)
+  return (sql, parameters) => {
+    onQuery?.(sql, parameters)
+    const started = performance.now()
+    try {
+      const rows = reader.all(sql, parameters)
+      telemetry?.queryFinished(performance.now() - started, false)
+      return rows
+    } catch (error) {
+      telemetry?.queryFinished(performance.now() - started, true)
+      throw error
+    }
+  }
 }
 
 function handle(db: Kysely<Database>, kind: DatabaseKind): DatabaseHandle {

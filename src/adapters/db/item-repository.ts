@@ -9,7 +9,7 @@ import {
 } from 'kysely'
 import type { Item, ItemChanges, ItemQuery, ItemRepository } from '../../domain/items.ts'
 import { searchable } from '../../domain/search.ts'
-import { compiled } from './compiled.ts'
+import { compiled, type DirectRead } from './compiled.ts'
 import { type Transactions, transactions } from './group-commit.ts'
 import type { Database, ItemsTable } from './schema.ts'
 
@@ -100,7 +100,8 @@ export class SqlItemRepository implements ItemRepository {
     position: number,
   ) => Promise<unknown>
 
-  constructor(db: Kysely<Database>) {
+  /** `read`: where the database offers one, the hot reads' own connection (DatabaseHandle.read). */
+  constructor(db: Kysely<Database>, read?: DirectRead) {
     this.#db = db
     this.#writes = transactions(db)
     this.#sqlite = !(db.getExecutor().adapter instanceof PostgresAdapter)
@@ -122,8 +123,11 @@ export class SqlItemRepository implements ItemRepository {
     this.#insertTag = compiled(db, 3, (item_id: string, tag: string, position: number) =>
       db.insertInto('item_tags').values({ item_id, tag, position }),
     )
-    this.#byId = compiled(db, 1, (id: string) =>
-      db.selectFrom('items').select(COLUMNS).select(tags.as('tags')).where('id', '=', id),
+    this.#byId = compiled(
+      db,
+      1,
+      (id: string) => db.selectFrom('items').select(COLUMNS).select(tags.as('tags')).where('id', '=', id),
+      read,
     )
   }
 

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely'
 import { ConflictError } from '../../domain/errors.ts'
 import type { UserChanges, UserQuery, UserRecord, UserRepository } from '../../domain/users.ts'
-import { compiled } from './compiled.ts'
+import { compiled, type DirectRead } from './compiled.ts'
 import { uniqueViolation } from './errors.ts'
 import type { Database, UsersTable } from './schema.ts'
 
@@ -30,9 +30,15 @@ export class SqlUserRepository implements UserRepository {
   // Every signed-in request's account check and GET /users/me.
   readonly #byId: (on: Kysely<Database>, id: string) => Promise<Selectable<UsersTable>[]>
 
-  constructor(db: Kysely<Database>) {
+  /** `read`: where the database offers one, the hot reads' own connection (DatabaseHandle.read). */
+  constructor(db: Kysely<Database>, read?: DirectRead) {
     this.#db = db
-    this.#byId = compiled(db, 1, (id: string) => db.selectFrom('users').selectAll().where('id', '=', id))
+    this.#byId = compiled(
+      db,
+      1,
+      (id: string) => db.selectFrom('users').selectAll().where('id', '=', id),
+      read,
+    )
   }
 
   async insert(user: UserRecord): Promise<void> {
