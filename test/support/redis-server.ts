@@ -34,7 +34,12 @@ async function listening(port: number, child: ChildProcess, log: () => string): 
   throw new Error(`redis-server did not listen on ${port}: ${log()}`)
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+export interface RedisServerOptions {
+  /** CPUs to pin it to (taskset's list), as a benchmark places each process. */
+  cpus?: string
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = await freePort()
   let child: ChildProcess | undefined
   let output = ''
@@ -43,9 +48,11 @@ export async function startRedisServer(): Promise<RedisServer> {
     port,
     async start() {
       output = ''
+      const command = options.cpus ? ['taskset', '-c', options.cpus, 'redis-server'] : ['redis-server']
       const proc = spawn(
-        'redis-server',
+        command[0] ?? 'redis-server',
         [
+          ...command.slice(1),
           '--port',
           String(port),
           '--bind',
