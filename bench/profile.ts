@@ -84,7 +84,8 @@ const child = spawn(
       ...process.env,
       PORT: String(port),
       DATA_DIR: join(dir, 'data'),
-      LOG_LEVEL: 'warn',
+      // PROFILE_LOG_LEVEL=info: what a log line per request costs.
+      LOG_LEVEL: process.env.PROFILE_LOG_LEVEL ?? 'warn',
       RATE_LIMIT_USER: '1000000000',
       RATE_LIMIT_ANONYMOUS: '1000000000',
     },
