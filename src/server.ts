@@ -1,7 +1,6 @@
 // The server process: settings, listen, and a graceful stop on SIGTERM or SIGINT.
-import { buildApp } from './app.ts'
+import { enableModuleCache, saveModuleCache } from './compile-cache.ts'
 import { ConfigError, loadSettings, type Settings } from './config.ts'
-import { stopAccepting } from './plugins/closing.ts'
 import { storageFailure } from './start-failure.ts'
 
 const [major = 0] = process.versions.node.split('.').map(Number)
@@ -18,6 +17,11 @@ try {
   console.error(error.message)
   process.exit(1)
 }
+
+// The application loads after this, its modules from the cache when they are there.
+enableModuleCache(settings.DATA_DIR)
+const { buildApp } = await import('./app.ts')
+const { stopAccepting } = await import('./plugins/closing.ts')
 
 let app: Awaited<ReturnType<typeof buildApp>>
 try {
@@ -56,6 +60,7 @@ process.once('SIGINT', () => void stop('SIGINT'))
 
 try {
   await app.listen({ host: settings.HOST, port: settings.PORT })
+  saveModuleCache()
 } catch (error) {
   app.log.fatal({ err: error }, 'could not start listening')
   await app.close()
