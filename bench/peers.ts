@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { freePort } from '../test/support/free-port.ts'
+import { NODE_FLAGS } from './node-flags.ts'
 
 const ROOT = new URL('..', import.meta.url).pathname
 const FASTAPI = join(ROOT, '../shared/peers/fastapi-seed')
@@ -54,7 +55,11 @@ async function startPinned(command: string[], env: Record<string, string>, path:
 
 /** `raw` (node:http) or `fastify` (hello with a response schema, POST /items with body validation). */
 export function startBaseline(kind: 'raw' | 'fastify'): Promise<Peer> {
-  return startPinned(['taskset', '-c', '0', process.execPath, 'bench/baselines.ts', kind], {}, '/')
+  return startPinned(
+    ['taskset', '-c', '0', process.execPath, ...NODE_FLAGS, 'bench/baselines.ts', kind],
+    {},
+    '/',
+  )
 }
 
 /** Why the FastAPI system cannot run here, or undefined when it can. */

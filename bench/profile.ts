@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../test/support/free-port.ts'
 import { token } from './lib.ts'
+import { NODE_FLAGS } from './node-flags.ts'
 import { wrk } from './wrk.ts'
 
 const seconds = Number(process.argv[2] ?? 10)
@@ -77,7 +78,7 @@ const port = await freePort()
 const url = `http://127.0.0.1:${port}`
 const child = spawn(
   'taskset',
-  ['-c', '0', process.execPath, '--cpu-prof', `--cpu-prof-dir=${dir}`, 'src/server.ts'],
+  ['-c', '0', process.execPath, ...NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${dir}`, 'src/server.ts'],
   {
     cwd: ROOT,
     env: {

@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { freePort } from '../test/support/free-port.ts'
 import { type PostgresServer, startPostgres } from '../test/support/postgres-server.ts'
+import { NODE_FLAGS } from './node-flags.ts'
 
 const args = process.argv.slice(2)
 const runs = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 7)
@@ -42,7 +43,7 @@ async function spawnReady(argv: string[], env: Record<string, string>, readyPath
   const port = await freePort()
   const began = performance.now()
   // taskset execs node, so the child's pid is the server's.
-  const child = spawn('taskset', ['-c', '0', process.execPath, ...argv], {
+  const child = spawn('taskset', ['-c', '0', process.execPath, ...NODE_FLAGS, ...argv], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
