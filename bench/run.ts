@@ -102,6 +102,10 @@ try {
     body: JSON.stringify({ name: 'Teapot', price: 9.99 }),
   })
   const { id } = (await created.json()) as { id: string }
+  // The writes on a server of their own: the rows and events they add would otherwise weigh on the reads
+  // measured after them (a larger heap to collect, a larger database).
+  const writer = await started(startServer(limits))
+  const writerBearer = `Bearer ${await token(writer.url)}`
   const withRedis = await started(startServer({ ...limits, REDIS_URL: redis.url }))
   const redisBearer = `Bearer ${await token(withRedis.url)}`
   const info = await started(startServer({ ...limits, LOG_LEVEL: 'info' }))
@@ -128,9 +132,9 @@ try {
     {
       name: 'Trestle POST /items/ (token, validation, insert, event)',
       request: {
-        url: `${trestle.url}/items`,
+        url: `${writer.url}/items`,
         method: 'POST',
-        headers: { authorization: bearer, ...json },
+        headers: { authorization: writerBearer, ...json },
         body: '{"name":"Teapot","price":9.99,"tags":["kitchen"]}',
       },
       target: '≥ 35%',
