@@ -1,8 +1,9 @@
 // `npm run bench:startup [-- runs] [--postgres]`: start-up to ready and resident memory (issue 12 §3).
 // Each run spawns `node src/server.ts` on core 0 with a fresh DATA_DIR (SQLite; with --postgres, a fresh
 // database on a throwaway PostgreSQL), times spawn -> first 200 from /health/ready, reads VmRSS from
-// /proc/<pid>/status after 3 s idle, again after a burst of REST requests, and again after one GraphQL
-// query. Each Trestle run starts twice on its DATA_DIR: first (no module cache yet), then the restart, which
+// /proc/<pid>/status after 3 s idle, once the idle server has released memory (src/memory-release.ts, after
+// MEMORY_RELEASE_IDLE), again after a burst of REST requests and one GraphQL query, and once released again.
+// Each Trestle run starts twice on its DATA_DIR: first (no module cache yet), then the restart, which
 // finds the compiled modules the first start saved there (src/compile-cache.ts) and is measured in full. Bare Fastify (bench/baselines.ts) is started the same way for comparison. Prints Markdown.
 // STARTUP_NODE_FLAGS="--max-semi-space-size=4" passes V8/Node flags to Trestle's process (to try one).
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -37,6 +38,8 @@ interface Started {
   url: string
   child: ChildProcess
   readyMs: number
+  /** What the process wrote to stdout so far. */
+  output: () => string
 }
 
 async function spawnReady(argv: string[], env: Record<string, string>, readyPath: string): Promise<Started> {
@@ -46,7 +49,11 @@ async function spawnReady(argv: string[], env: Record<string, string>, readyPath
   const child = spawn('taskset', ['-c', '0', process.execPath, ...NODE_FLAGS, ...argv], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let output = ''
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk
   })
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; i < 6000; i++) {
@@ -54,7 +61,7 @@ async function spawnReady(argv: string[], env: Record<string, string>, readyPath
     try {
       const res = await fetch(`${url}${readyPath}`)
       await res.arrayBuffer()
-      if (res.status === 200) return { url, child, readyMs: performance.now() - began }
+      if (res.status === 200) return { url, child, readyMs: performance.now() - began, output: () => output }
     } catch {}
     await sleep(2)
   }
@@ -111,8 +118,20 @@ interface Sample {
   /** Trestle: the first start on an empty DATA_DIR, before any module cache. */
   firstMs?: number
   idle: Memory
+  idleReleased?: Memory
   afterRest?: Memory
   afterGraphql?: Memory
+  afterReleased?: Memory
+}
+
+const RELEASED = 'idle: memory released'
+
+// The memory once the server has logged its `count`-th release, or after `waitMs` without one: the server
+// releases only after its heap grew by 16 MB since the last time.
+async function released(server: Started, count: number, waitMs: number): Promise<Memory> {
+  const releases = () => server.output().split(RELEASED).length - 1
+  for (let i = 0; i < waitMs / 100 && releases() < count; i++) await sleep(100)
+  return memoryMb(server.child.pid ?? 0)
 }
 
 let database: PostgresServer | undefined
@@ -122,7 +141,8 @@ async function trestle(run: number): Promise<Sample> {
   const dataDir = await mkdtemp(join(tmpdir(), 'trestle-startup-'))
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
+    // Info, for the line of each memory release; a request's line is written too.
+    LOG_LEVEL: 'info',
     // The burst is a few hundred requests from one IP; the limiter still runs on each.
     RATE_LIMIT_ANONYMOUS: '100000',
   }
@@ -140,13 +160,23 @@ async function trestle(run: number): Promise<Sample> {
     const pid = server.child.pid ?? 0
     await sleep(IDLE_MS)
     const idle = await memoryMb(pid)
+    const idleReleased = await released(server, 1, 30_000)
     await restBurst(server.url, 400)
     await sleep(1000)
     const afterRest = await memoryMb(pid)
     await graphqlQuery(server.url)
     await sleep(1000)
     const afterGraphql = await memoryMb(pid)
-    return { readyMs: server.readyMs, firstMs: first.readyMs, idle, afterRest, afterGraphql }
+    const afterReleased = await released(server, 2, 15_000)
+    return {
+      readyMs: server.readyMs,
+      firstMs: first.readyMs,
+      idle,
+      idleReleased,
+      afterRest,
+      afterGraphql,
+      afterReleased,
+    }
   } finally {
     await stopChild(server.child)
     await rm(dataDir, { recursive: true, force: true })
@@ -200,18 +230,18 @@ const row = (name: string, samples: Sample[]) => {
   const ready = samples.map((sample) => sample.readyMs)
   return `| ${name} | ${mb(samples.map((s) => s.firstMs))} | ${median(ready).toFixed(0)} | ${Math.max(...ready).toFixed(0)} | ${mb(
     samples.map((s) => s.idle.rss),
-  )} (${mb(samples.map((s) => s.idle.anon))}) | ${mb(samples.map((s) => s.afterRest?.rss))} | ${mb(
-    samples.map((s) => s.afterGraphql?.rss),
-  )} |`
+  )} (${mb(samples.map((s) => s.idle.anon))}) | ${mb(samples.map((s) => s.idleReleased?.rss))} | ${mb(
+    samples.map((s) => s.afterRest?.rss),
+  )} | ${mb(samples.map((s) => s.afterGraphql?.rss))} | ${mb(samples.map((s) => s.afterReleased?.rss))} |`
 }
 
 console.log(
   `${runs} runs each, interleaved; server on core 0; load average ${loadBefore} before, ${load()} after\n`,
 )
 console.log(
-  '| server | first start: ready, median ms | restart: ready, median ms | restart, max ms | RSS idle MB (anonymous) | after REST burst | after a GraphQL query |',
+  '| server | first start: ready, median ms | restart: ready, median ms | restart, max ms | RSS MB 3 s after ready (anonymous) | once released at idle | after a REST burst | and a GraphQL query | 15 s later (released if the heap grew 16 MB) |',
 )
-console.log('|---|---|---|---|---|---|---|')
+console.log('|---|---|---|---|---|---|---|---|---|')
 const flags = nodeFlags.length ? `, ${nodeFlags.join(' ')}` : ''
 console.log(row(`Trestle, ${postgres ? 'PostgreSQL' : 'SQLite'}${flags}`, trestleRuns))
 console.log(row('bare Fastify', bareRuns))

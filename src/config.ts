@@ -315,6 +315,13 @@ export const SettingsSchema = Type.Object({
     maximum: 3600,
     description: 'Seconds a shed request is told to wait (Retry-After)',
   }),
+  MEMORY_RELEASE_IDLE: Type.Integer({
+    default: 5,
+    minimum: 0,
+    maximum: 3600,
+    description:
+      'Seconds of an idle event loop after which memory grown by work is given back (one compacting collection); 0: never',
+  }),
   METRICS_TOKEN: Type.String({
     default: '',
     pattern: '^$|^[\\x21-\\x7e]{16,}$',

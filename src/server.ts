@@ -1,6 +1,7 @@
 // The server process: settings, listen, and a graceful stop on SIGTERM or SIGINT.
 import { enableModuleCache, saveModuleCache } from './compile-cache.ts'
 import { ConfigError, loadSettings, type Settings } from './config.ts'
+import { releaseMemoryWhenIdle } from './memory-release.ts'
 import { storageFailure } from './start-failure.ts'
 
 const [major = 0] = process.versions.node.split('.').map(Number)
@@ -61,6 +62,18 @@ process.once('SIGINT', () => void stop('SIGINT'))
 try {
   await app.listen({ host: settings.HOST, port: settings.PORT })
   saveModuleCache()
+  if (settings.MEMORY_RELEASE_IDLE > 0) {
+    releaseMemoryWhenIdle(settings.MEMORY_RELEASE_IDLE * 1000, ({ heapBefore, heapAfter, ms }) =>
+      app.log.info(
+        {
+          heapBeforeMB: Math.round(heapBefore / 2 ** 20),
+          heapAfterMB: Math.round(heapAfter / 2 ** 20),
+          ms: Math.round(ms),
+        },
+        'idle: memory released',
+      ),
+    )
+  }
 } catch (error) {
   app.log.fatal({ err: error }, 'could not start listening')
   await app.close()
