@@ -92,22 +92,26 @@ try {
           const name = `${pick(ADJECTIVES)} ${pick(MATERIALS)} ${pick(NOUNS)} ${done}`
           const description = random() < 0.2 ? null : `A ${pick(ADJECTIVES)} piece for the ${pick(PLACES)}.`
           const at = new Date(msecs).toISOString()
-          items.push({
+          const item = {
             id,
             name,
             price_cents: 1 + Math.floor(random() * 100_000),
             description,
             search_text: searchable(name, description),
+            tags: '[]',
             owner_id: pick(owners),
             version: 1,
             created_at: at,
             updated_at: at,
-          })
+          }
+          items.push(item)
           const n = Math.floor(random() * 4)
           const chosen = new Set<string>()
           for (let t = 0; t < n; t++) chosen.add(pick(TAGS))
           let position = 0
           for (const tag of chosen) tags.push({ item_id: id, tag, position: position++ })
+          // In both places the repository keeps them (migration 0007).
+          item.tags = JSON.stringify([...chosen])
         }
         await trx.insertInto('items').values(items).execute()
         if (tags.length > 0) await trx.insertInto('item_tags').values(tags).execute()

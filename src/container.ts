@@ -5,7 +5,7 @@ import { MemoryBus } from './adapters/bus/memory-bus.ts'
 import { RedisBus } from './adapters/bus/redis-bus.ts'
 import { type DatabaseHandle, openDatabase } from './adapters/db/database.ts'
 import { SqlItemRepository } from './adapters/db/item-repository.ts'
-import { migrateToLatest } from './adapters/db/migrate.ts'
+import { migrateDatabase } from './adapters/db/migrate.ts'
 import { SqlRefreshTokenRepository } from './adapters/db/refresh-token-repository.ts'
 import { SqlRetentionStore } from './adapters/db/retention-store.ts'
 import { SqlRoomMessageRepository } from './adapters/db/room-message-repository.ts'
@@ -151,7 +151,7 @@ export async function createContainer(
     ? new (await import('./adapters/metrics/prometheus.ts')).Metrics()
     : undefined
   const telemetry = metrics ?? noTelemetry
-  const database = openDatabase({
+  const databaseOptions = {
     url: settings.DATABASE_URL,
     dataDir: settings.DATA_DIR,
     poolSize: settings.DATABASE_POOL_SIZE,
@@ -160,7 +160,8 @@ export async function createContainer(
     ...(overrides.onQuery && { onQuery: overrides.onQuery }),
     log,
     telemetry,
-  })
+  }
+  const database = openDatabase(databaseOptions)
   const redis = await sharedRedis(settings, log)
   metrics?.watch({
     databaseKind: database.kind,
@@ -190,7 +191,7 @@ export async function createContainer(
     await database.close()
   }
   try {
-    await migrateToLatest(database.db)
+    await migrateDatabase(database, databaseOptions)
     if (redis) {
       const redisBus = new RedisBus(redis, settings.REDIS_PREFIX, log, undefined, telemetry)
       await redisBus.start(Math.max(settings.REDIS_TIMEOUT, 1000))

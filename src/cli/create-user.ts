@@ -5,7 +5,7 @@
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { openDatabase } from '../adapters/db/database.ts'
-import { migrateToLatest } from '../adapters/db/migrate.ts'
+import { migrateDatabase } from '../adapters/db/migrate.ts'
 import { SqlUserRepository } from '../adapters/db/user-repository.ts'
 import { Argon2Hasher } from '../adapters/password/argon2.ts'
 import { ConfigError, loadSettings } from '../config.ts'
@@ -51,9 +51,10 @@ async function main(): Promise<number> {
   const settings = loadSettings()
   const password = await readPassword()
   // The database alone: creating an account needs no Redis, keys or bus.
-  const database = openDatabase({ url: settings.DATABASE_URL, dataDir: settings.DATA_DIR, poolSize: 1 })
+  const options = { url: settings.DATABASE_URL, dataDir: settings.DATA_DIR, poolSize: 1 }
+  const database = openDatabase(options)
   try {
-    await migrateToLatest(database.db)
+    await migrateDatabase(database, options)
     const users = new UserService({
       users: new SqlUserRepository(database.db),
       hasher: new Argon2Hasher(),

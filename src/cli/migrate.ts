@@ -1,17 +1,14 @@
 // `npm run migrate`: applies pending migrations to the configured database and exits.
 import { openDatabase } from '../adapters/db/database.ts'
-import { migrateToLatest } from '../adapters/db/migrate.ts'
+import { migrateDatabase } from '../adapters/db/migrate.ts'
 import { ConfigError, loadSettings } from '../config.ts'
 
 try {
   const settings = loadSettings()
-  const database = openDatabase({
-    url: settings.DATABASE_URL,
-    dataDir: settings.DATA_DIR,
-    poolSize: 1,
-  })
+  const options = { url: settings.DATABASE_URL, dataDir: settings.DATA_DIR, poolSize: 1 }
+  const database = openDatabase(options)
   try {
-    const applied = await migrateToLatest(database.db)
+    const applied = await migrateDatabase(database, options)
     console.log(applied.length > 0 ? `Applied: ${applied.join(', ')}` : 'The database is up to date.')
   } finally {
     await database.close()

@@ -324,6 +324,7 @@ describe('batching: a constant number of queries however many rows', () => {
           price_cents: 100,
           description: null,
           search_text: `${tag} item ${i}`,
+          tags: JSON.stringify([tag]),
           owner_id: userId,
           version: 1,
           created_at: now,

@@ -374,6 +374,28 @@ describe('inputs every database must take alike', () => {
     expect(await names({ owner: owner.id, q: 'samovar' })).toEqual(['Samovar'])
   })
 
+  it('q with a tag keeps exactly that tag: not a longer one, nor one in quotes', async () => {
+    const owner = await signUpAndIn(t)
+    for (const tag of ['kitchen', 'kitchenware', '"kitchen"', 'kit"chen', 'my-kitchen']) {
+      await create(owner, { name: `mug for ${tag}`, tags: ['tea', tag] })
+    }
+    const search = (tag: string) => names({ owner: owner.id, q: 'mug', tag, sort: 'created_at' })
+    expect(await search('kitchen')).toEqual(['mug for kitchen'])
+    expect(await search('"kitchen"')).toEqual(['mug for "kitchen"'])
+    expect(await search('kit"chen')).toEqual(['mug for kit"chen'])
+    expect(await search('chen')).toEqual([])
+    expect((await search('tea')).length).toBe(5)
+  })
+
+  it('keeps search by tag in step with edits of the tags', async () => {
+    const owner = await signUpAndIn(t)
+    const item = await create(owner, { name: 'Enamel mug', tags: ['camping'] })
+    await patch(owner, item.id, { tags: ['Kitchen', 'gift'] })
+    expect(await names({ owner: owner.id, q: 'mug', tag: 'camping' })).toEqual([])
+    expect(await names({ owner: owner.id, q: 'mug', tag: 'gift' })).toEqual(['Enamel mug'])
+    expect((await page({ owner: owner.id, q: 'enamel' })).items[0]?.tags).toEqual(['kitchen', 'gift'])
+  })
+
   it('sends a 304 without a body or a body length', async () => {
     const item = await create(alice)
     const res = await get(item.id, { 'if-none-match': '"1"' })

@@ -14,14 +14,15 @@ import { type Transactions, transactions } from './group-commit.ts'
 import type { Database, ItemsTable } from './schema.ts'
 
 type ItemRow = Omit<Selectable<ItemsTable>, 'search_text'>
-// id, name, price_cents, description, search_text, owner_id, version, created_at, updated_at
-type InsertRow = [string, string, number, string | null, string, string, number, string, string]
+// id, name, price_cents, description, search_text, tags (JSON), owner_id, version, created_at, updated_at
+type InsertRow = [string, string, number, string | null, string, string, string, number, string, string]
 
 const COLUMNS = [
   'id',
   'name',
   'price_cents',
   'description',
+  'tags',
   'owner_id',
   'version',
   'created_at',
@@ -33,23 +34,16 @@ const COLUMNS = [
 // limit × total / PROBE_ROWS matches, which balance near the square root of the table size.
 const PROBE_ROWS = 20_000
 
-// An item's tags in order, as one JSON array (text on SQLite, json on PostgreSQL).
-const SQLITE_TAGS = sql<
-  string | string[]
->`(select json_group_array(tag order by position) from item_tags where item_id = items.id)`
-const POSTGRES_TAGS = sql<
-  string | string[]
->`coalesce((select json_agg(tag order by position) from item_tags where item_id = items.id), '[]'::json)`
-
 const SORT_COLUMNS = { created_at: 'created_at', price: 'price_cents', name: 'name' } as const
 
-function toItem(row: ItemRow, tags: string[]): Item {
+function toItem(row: ItemRow): Item {
   return {
     id: row.id,
     name: row.name,
     priceCents: row.price_cents,
     description: row.description,
-    tags,
+    // SQLite answers the JSON as text; pg parses PostgreSQL's jsonb.
+    tags: typeof row.tags === 'string' ? (JSON.parse(row.tags) as string[]) : row.tags,
     ownerId: row.owner_id,
     version: row.version,
     createdAt: row.created_at,
@@ -64,13 +58,16 @@ function likePattern(text: string): string {
 
 type ItemsFrom = SelectQueryBuilder<Database, 'items', object>
 
-// The filters of a listing but `q` and the cursor.
-function filtered(from: ItemsFrom, query: ItemQuery): ItemsFrom {
+// The filters of a listing but `q` and the cursor. A tag: on SQLite, its row in item_tags (whose index
+// holds the tag first); on PostgreSQL, the GIN index of items.tags.
+function filtered(from: ItemsFrom, query: ItemQuery, sqlite: boolean): ItemsFrom {
   let select = from
   if (query.minPriceCents !== undefined) select = select.where('price_cents', '>=', query.minPriceCents)
   if (query.maxPriceCents !== undefined) select = select.where('price_cents', '<=', query.maxPriceCents)
   if (query.ownerId !== undefined) select = select.where('owner_id', '=', query.ownerId)
-  if (query.tag !== undefined) {
+  if (query.tag !== undefined && !sqlite) {
+    select = select.where(sql<boolean>`tags @> ${JSON.stringify([query.tag])}::jsonb`)
+  } else if (query.tag !== undefined) {
     const tag = query.tag
     select = select.where((eb: ExpressionBuilder<Database, 'items'>) =>
       eb.exists(
@@ -89,8 +86,8 @@ export class SqlItemRepository implements ItemRepository {
   readonly #db: Kysely<Database>
   readonly #writes: Transactions<Database>
   readonly #sqlite: boolean
-  // GET /items/{id}, and every write that checks the item first: the item and its tags in one query.
-  readonly #byId: (on: Kysely<Database>, id: string) => Promise<(ItemRow & { tags: string | string[] })[]>
+  // GET /items/{id}, and every write that checks the item first.
+  readonly #byId: (on: Kysely<Database>, id: string) => Promise<ItemRow[]>
   // POST /items/: the row, and each tag.
   readonly #insert: (on: Kysely<Database>, ...row: InsertRow) => Promise<unknown>
   readonly #insertTag: (
@@ -105,15 +102,26 @@ export class SqlItemRepository implements ItemRepository {
     this.#db = db
     this.#writes = transactions(db)
     this.#sqlite = !(db.getExecutor().adapter instanceof PostgresAdapter)
-    const tags = this.#sqlite ? SQLITE_TAGS : POSTGRES_TAGS
-    this.#insert = compiled(db, 9, (...row: InsertRow) => {
-      const [id, name, price_cents, description, search_text, owner_id, version, created_at, updated_at] = row
+    this.#insert = compiled(db, 10, (...row: InsertRow) => {
+      const [
+        id,
+        name,
+        price_cents,
+        description,
+        search_text,
+        tags,
+        owner_id,
+        version,
+        created_at,
+        updated_at,
+      ] = row
       return db.insertInto('items').values({
         id,
         name,
         price_cents,
         description,
         search_text,
+        tags,
         owner_id,
         version,
         created_at,
@@ -126,7 +134,7 @@ export class SqlItemRepository implements ItemRepository {
     this.#byId = compiled(
       db,
       1,
-      (id: string) => db.selectFrom('items').select(COLUMNS).select(tags.as('tags')).where('id', '=', id),
+      (id: string) => db.selectFrom('items').select(COLUMNS).where('id', '=', id),
       read,
     )
   }
@@ -140,6 +148,7 @@ export class SqlItemRepository implements ItemRepository {
         item.priceCents,
         item.description,
         searchable(item.name, item.description),
+        JSON.stringify(item.tags),
         item.ownerId,
         item.version,
         item.createdAt,
@@ -151,9 +160,7 @@ export class SqlItemRepository implements ItemRepository {
 
   async findById(id: string): Promise<Item | undefined> {
     const [row] = await this.#byId(this.#db, id)
-    if (!row) return undefined
-    // SQLite's JSON functions answer text; PostgreSQL's json, which pg parses.
-    return toItem(row, typeof row.tags === 'string' ? (JSON.parse(row.tags) as string[]) : row.tags)
+    return row && toItem(row)
   }
 
   async list(query: ItemQuery): Promise<Item[]> {
@@ -168,19 +175,24 @@ export class SqlItemRepository implements ItemRepository {
       // first does (the equivalent OR of two comparisons made SQLite scan from the start).
       from = from.where((eb) => eb(eb.refTuple(column, 'id'), op, eb.tuple(key as never, id)))
     }
-    let select = filtered(from, query)
+    let select = filtered(from, query, this.#sqlite)
     let rows: ItemRow[] | undefined
     if (query.q !== undefined) {
       // SQLite has no default LIKE escape character, so both engines are told it.
       const like = sql<boolean>`search_text like ${likePattern(query.q)} escape '\\'`
-      const indexed = this.#sqlite ? this.#trigramMatch(query.q) : like // pg_trgm's index serves the LIKE
+      // pg_trgm's index serves the LIKE (and PostgreSQL ANDs it with the tags' index).
+      const indexed = this.#sqlite ? this.#trigramMatch(query.q, query.tag) : like
       if (indexed !== undefined) {
         // A common text: the next PROBE_ROWS rows in order (one index range scan, whatever the filters) hold
         // a page of matches, found by reading them; cheaper than sorting the index's many matches. A rarer
         // one: the index names the few matching rows and only those are sorted.
         const head = from.selectAll().orderBy(column, direction).orderBy('id', direction).limit(PROBE_ROWS)
         // The head has every column of items under the table's own name, so the same filters apply to it.
-        const found = await filtered(this.#db.selectFrom(head.as('items')) as typeof from, query)
+        const found = await filtered(
+          this.#db.selectFrom(head.as('items')) as typeof from,
+          query,
+          this.#sqlite,
+        )
           .select(COLUMNS)
           .where(like)
           .orderBy(column, direction)
@@ -197,17 +209,21 @@ export class SqlItemRepository implements ItemRepository {
       .orderBy('id', direction)
       .limit(query.limit)
       .execute()
-    const tags = await this.#tagsOf(rows.map((r) => r.id))
-    return rows.map((row) => toItem(row, tags.get(row.id) ?? []))
+    return rows.map(toItem)
   }
 
-  // The trigram index's rows for the text (migration 0005), or undefined for text shorter than a trigram,
-  // which the index cannot find.
-  #trigramMatch(text: string) {
+  // The trigram index's rows for the text, among those whose tags hold the tag's JSON string (migration
+  // 0007; item_tags then checks it exactly), or undefined for text shorter than a trigram, which the index
+  // cannot find.
+  #trigramMatch(text: string, tag: string | undefined) {
     const wanted = searchable(text)
     if ([...wanted].length < 3) return undefined
-    const phrase = `"${wanted.replaceAll('"', '""')}"`
-    return sql<boolean>`items.rowid in (select rowid from items_search where items_search match ${phrase})`
+    const phrase = (column: string, value: string) => `${column} : "${value.replaceAll('"', '""')}"`
+    const match = [
+      phrase('search_text', wanted),
+      ...(tag === undefined ? [] : [phrase('tags', JSON.stringify(tag))]),
+    ]
+    return sql<boolean>`items.rowid in (select rowid from items_search where items_search match ${match.join(' AND ')})`
   }
 
   async update(
@@ -223,6 +239,7 @@ export class SqlItemRepository implements ItemRepository {
           ...(changes.name !== undefined && { name: changes.name }),
           ...(changes.priceCents !== undefined && { price_cents: changes.priceCents }),
           ...(changes.description !== undefined && { description: changes.description }),
+          ...(changes.tags !== undefined && { tags: JSON.stringify(changes.tags) }),
           version: eb('version', '+', 1),
           updated_at: updatedAt,
         }))
@@ -241,8 +258,7 @@ export class SqlItemRepository implements ItemRepository {
         await trx.deleteFrom('item_tags').where('item_id', '=', id).execute()
         await this.#writeTags(trx, id, changes.tags)
       }
-      const tags = await this.#tagsOf([id], trx)
-      return toItem(row, tags.get(id) ?? [])
+      return toItem(row)
     })
   }
 
@@ -278,26 +294,6 @@ export class SqlItemRepository implements ItemRepository {
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .execute()
-    const tags = await this.#tagsOf(rows.map((r) => r.id))
-    return rows.map((row) => toItem(row, tags.get(row.id) ?? []))
-  }
-
-  // One query for the tags of a whole page of items.
-  async #tagsOf(ids: string[], db: Kysely<Database> = this.#db): Promise<Map<string, string[]>> {
-    const tags = new Map<string, string[]>()
-    if (ids.length === 0) return tags
-    const rows = await db
-      .selectFrom('item_tags')
-      .select(['item_id', 'tag'])
-      .where('item_id', 'in', ids)
-      .orderBy('item_id')
-      .orderBy('position')
-      .execute()
-    for (const row of rows) {
-      const list = tags.get(row.item_id)
-      if (list) list.push(row.tag)
-      else tags.set(row.item_id, [row.tag])
-    }
-    return tags
+    return rows.map(toItem)
   }
 }

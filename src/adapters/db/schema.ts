@@ -1,5 +1,5 @@
 // Table shapes as the database stores them (snake_case, cents, ISO-8601 UTC strings).
-import type { Generated } from 'kysely'
+import type { ColumnType, Generated } from 'kysely'
 
 export interface UsersTable {
   id: string
@@ -20,6 +20,9 @@ export interface ItemsTable {
   price_cents: number
   description: string | null
   search_text: string
+  // The tags in order as a JSON array, as item_tags holds them: text on SQLite, jsonb (read as an array) on
+  // PostgreSQL. Written as JSON text.
+  tags: ColumnType<string | string[], string | undefined, string>
   owner_id: string
   version: number
   created_at: string
