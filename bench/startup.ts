@@ -2,7 +2,8 @@
 // Each run spawns `node src/server.ts` on core 0 with a fresh DATA_DIR (SQLite; with --postgres, a fresh
 // database on a throwaway PostgreSQL), times spawn -> first 200 from /health/ready, reads VmRSS from
 // /proc/<pid>/status after 3 s idle, once the idle server has released memory (src/memory-release.ts, after
-// MEMORY_RELEASE_IDLE), again after a burst of REST requests and one GraphQL query, and once released again.
+// MEMORY_RELEASE_IDLE, which this sets to 1 s), again after a burst of REST requests and one GraphQL query,
+// and once released again.
 // Each Trestle run starts twice on its DATA_DIR: first (no module cache yet), then the restart, which
 // finds the compiled modules the first start saved there (src/compile-cache.ts) and is measured in full. Bare Fastify (bench/baselines.ts) is started the same way for comparison. Prints Markdown.
 // STARTUP_NODE_FLAGS="--max-semi-space-size=4" passes V8/Node flags to Trestle's process (to try one).
@@ -143,6 +144,7 @@ async function trestle(run: number): Promise<Sample> {
     DATA_DIR: dataDir,
     // Info, for the line of each memory release; a request's line is written too.
     LOG_LEVEL: 'info',
+    MEMORY_RELEASE_IDLE: '1',
     // The burst is a few hundred requests from one IP; the limiter still runs on each.
     RATE_LIMIT_ANONYMOUS: '100000',
   }

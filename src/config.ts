@@ -316,7 +316,7 @@ export const SettingsSchema = Type.Object({
     description: 'Seconds a shed request is told to wait (Retry-After)',
   }),
   MEMORY_RELEASE_IDLE: Type.Integer({
-    default: 5,
+    default: 300,
     minimum: 0,
     maximum: 3600,
     description:
