@@ -148,6 +148,7 @@ try {
     ],
     ['tag=kitchen', { tag: 'kitchen' }, { sort: '-created_at', tag: 'kitchen' }],
     ['tag=kitchen&q=mug', { tag: 'kitchen', q: 'mug' }, { sort: '-created_at', tag: 'kitchen', q: 'mug' }],
+    ['tag=nosuch (no item has it)', { tag: 'nosuch' }, { sort: '-created_at', tag: 'nosuch' }],
     ...(['created_at', 'price', '-price', 'name', '-name'] as const).map(
       (sort): Row => [`sort=${sort}`, { sort }, { sort }],
     ),

@@ -374,7 +374,7 @@ describe('inputs every database must take alike', () => {
     expect(await names({ owner: owner.id, q: 'samovar' })).toEqual(['Samovar'])
   })
 
-  it('q with a tag keeps exactly that tag: not a longer one, nor one in quotes', async () => {
+  it('a tag, with q or alone, keeps exactly that tag: not a longer one, nor one in quotes', async () => {
     const owner = await signUpAndIn(t)
     for (const tag of ['kitchen', 'kitchenware', '"kitchen"', 'kit"chen', 'my-kitchen']) {
       await create(owner, { name: `mug for ${tag}`, tags: ['tea', tag] })
@@ -385,6 +385,10 @@ describe('inputs every database must take alike', () => {
     expect(await search('kit"chen')).toEqual(['mug for kit"chen'])
     expect(await search('chen')).toEqual([])
     expect((await search('tea')).length).toBe(5)
+    // A tag alone, and with text too short for the trigram index.
+    expect(await names({ owner: owner.id, tag: 'kit"chen' })).toEqual(['mug for kit"chen'])
+    expect(await names({ owner: owner.id, tag: 'chen' })).toEqual([])
+    expect(await names({ owner: owner.id, tag: 'kitchen', q: 'mu' })).toEqual(['mug for kitchen'])
   })
 
   it('keeps search by tag in step with edits of the tags', async () => {

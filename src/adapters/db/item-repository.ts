@@ -56,6 +56,9 @@ function likePattern(text: string): string {
   return `%${searchable(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 }
 
+// Whether the trigram index can find the text: it has no entry for less than three characters.
+const hasTrigram = (text: string) => [...searchable(text)].length >= 3
+
 type ItemsFrom = SelectQueryBuilder<Database, 'items', object>
 
 // The filters of a listing but `q` and the cursor. A tag: on SQLite, its row in item_tags (whose index
@@ -177,32 +180,31 @@ export class SqlItemRepository implements ItemRepository {
     }
     let select = filtered(from, query, this.#sqlite)
     let rows: ItemRow[] | undefined
-    if (query.q !== undefined) {
-      // SQLite has no default LIKE escape character, so both engines are told it.
-      const like = sql<boolean>`search_text like ${likePattern(query.q)} escape '\\'`
-      // pg_trgm's index serves the LIKE (and PostgreSQL ANDs it with the tags' index).
-      const indexed = this.#sqlite ? this.#trigramMatch(query.q, query.tag) : like
-      if (indexed !== undefined) {
-        // A common text: the next PROBE_ROWS rows in order (one index range scan, whatever the filters) hold
-        // a page of matches, found by reading them; cheaper than sorting the index's many matches. A rarer
-        // one: the index names the few matching rows and only those are sorted.
-        const head = from.selectAll().orderBy(column, direction).orderBy('id', direction).limit(PROBE_ROWS)
-        // The head has every column of items under the table's own name, so the same filters apply to it.
-        const found = await filtered(
-          this.#db.selectFrom(head.as('items')) as typeof from,
-          query,
-          this.#sqlite,
-        )
-          .select(COLUMNS)
-          .where(like)
-          .orderBy(column, direction)
-          .orderBy('id', direction)
-          .limit(query.limit)
-          .execute()
-        if (found.length === query.limit) rows = found
-      }
-      select = select.where(indexed ?? like)
+    // SQLite has no default LIKE escape character, so both engines are told it.
+    const like =
+      query.q === undefined ? undefined : sql<boolean>`search_text like ${likePattern(query.q)} escape '\\'`
+    // SQLite: the trigram index answers the text and the tag alike. PostgreSQL: pg_trgm's index serves the
+    // LIKE, and the planner ANDs it with the tags' GIN index (or uses that alone for a tag).
+    const indexed = this.#sqlite ? this.#searchMatch(query.q, query.tag) : like
+    if (indexed !== undefined) {
+      // A common text or tag: the next PROBE_ROWS rows in order (one index range scan, whatever the filters)
+      // hold a page of matches, found by reading them; cheaper than sorting the index's many matches. A
+      // rarer one: the index names the few matching rows and only those are sorted.
+      const head = from.selectAll().orderBy(column, direction).orderBy('id', direction).limit(PROBE_ROWS)
+      // The head has every column of items under the table's own name, so the same filters apply to it.
+      let probe = filtered(this.#db.selectFrom(head.as('items')) as typeof from, query, this.#sqlite)
+      if (like) probe = probe.where(like)
+      const found = await probe
+        .select(COLUMNS)
+        .orderBy(column, direction)
+        .orderBy('id', direction)
+        .limit(query.limit)
+        .execute()
+      if (found.length === query.limit) rows = found
     }
+    if (indexed !== undefined && indexed !== like) select = select.where(indexed)
+    // On SQLite a trigram match of the text is the substring already.
+    if (like && !(this.#sqlite && hasTrigram(query.q ?? ''))) select = select.where(like)
     rows ??= await select
       .select(COLUMNS)
       .orderBy(column, direction)
@@ -212,17 +214,15 @@ export class SqlItemRepository implements ItemRepository {
     return rows.map(toItem)
   }
 
-  // The trigram index's rows for the text, among those whose tags hold the tag's JSON string (migration
-  // 0007; item_tags then checks it exactly), or undefined for text shorter than a trigram, which the index
-  // cannot find.
-  #trigramMatch(text: string, tag: string | undefined) {
-    const wanted = searchable(text)
-    if ([...wanted].length < 3) return undefined
+  // The trigram index's rows (migration 0007) for the text, when it is long enough to have a trigram, and
+  // the tag, as its JSON string within the tags (item_tags then checks it exactly); undefined with neither.
+  #searchMatch(text: string | undefined, tag: string | undefined) {
     const phrase = (column: string, value: string) => `${column} : "${value.replaceAll('"', '""')}"`
     const match = [
-      phrase('search_text', wanted),
+      ...(text !== undefined && hasTrigram(text) ? [phrase('search_text', searchable(text))] : []),
       ...(tag === undefined ? [] : [phrase('tags', JSON.stringify(tag))]),
     ]
+    if (match.length === 0) return undefined
     return sql<boolean>`items.rowid in (select rowid from items_search where items_search match ${match.join(' AND ')})`
   }
 
