@@ -205,6 +205,18 @@ export class SqlItemRepository implements ItemRepository {
     if (indexed !== undefined && indexed !== like) select = select.where(indexed)
     // On SQLite a trigram match of the text is the substring already.
     if (like && !(this.#sqlite && hasTrigram(query.q ?? ''))) select = select.where(like)
+    if (!rows && like && !this.#sqlite) {
+      // The read in order found the matches sparse. PostgreSQL's estimate assumes them spread evenly and
+      // may walk the order's index until a page is found (805,067 rows for `q=teapot 1`, 217 ms); behind
+      // OFFSET 0 it takes them from the trigram index instead and sorts them (2,249 rows, 14 ms).
+      const matches = select.selectAll().offset(0)
+      rows = await (this.#db.selectFrom(matches.as('items')) as typeof from)
+        .select(COLUMNS)
+        .orderBy(column, direction)
+        .orderBy('id', direction)
+        .limit(query.limit)
+        .execute()
+    }
     rows ??= await select
       .select(COLUMNS)
       .orderBy(column, direction)
