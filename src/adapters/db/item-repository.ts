@@ -1,5 +1,6 @@
 import {
   type ExpressionBuilder,
+  type Insertable,
   type Kysely,
   PostgresAdapter,
   type Selectable,
@@ -14,9 +15,6 @@ import { type Transactions, transactions } from './group-commit.ts'
 import type { Database, ItemsTable } from './schema.ts'
 
 type ItemRow = Omit<Selectable<ItemsTable>, 'search_text'>
-// id, name, price_cents, description, search_text, tags (JSON), owner_id, version, created_at, updated_at
-type InsertRow = [string, string, number, string | null, string, string, string, number, string, string]
-
 const COLUMNS = [
   'id',
   'name',
@@ -28,6 +26,10 @@ const COLUMNS = [
   'created_at',
   'updated_at',
 ] as const
+
+// An insert's values, in the order of INSERT_COLUMNS (tags as JSON).
+const INSERT_COLUMNS = [...COLUMNS, 'search_text'] as const
+type InsertRow = [string, string, number, string | null, string, string, number, string, string, string]
 
 // How many rows, in the page's order, a search on SQLite reads before it asks the trigram index instead:
 // the worst case (matches just too sparse to fill a page here) costs this read plus sorting under
@@ -105,32 +107,13 @@ export class SqlItemRepository implements ItemRepository {
     this.#db = db
     this.#writes = transactions(db)
     this.#sqlite = !(db.getExecutor().adapter instanceof PostgresAdapter)
-    this.#insert = compiled(db, 10, (...row: InsertRow) => {
-      const [
-        id,
-        name,
-        price_cents,
-        description,
-        search_text,
-        tags,
-        owner_id,
-        version,
-        created_at,
-        updated_at,
-      ] = row
-      return db.insertInto('items').values({
-        id,
-        name,
-        price_cents,
-        description,
-        search_text,
-        tags,
-        owner_id,
-        version,
-        created_at,
-        updated_at,
-      })
-    })
+    this.#insert = compiled(db, INSERT_COLUMNS.length, (...row: InsertRow) =>
+      db
+        .insertInto('items')
+        .values(
+          Object.fromEntries(INSERT_COLUMNS.map((column, i) => [column, row[i]])) as Insertable<ItemsTable>,
+        ),
+    )
     this.#insertTag = compiled(db, 3, (item_id: string, tag: string, position: number) =>
       db.insertInto('item_tags').values({ item_id, tag, position }),
     )
@@ -150,12 +133,12 @@ export class SqlItemRepository implements ItemRepository {
         item.name,
         item.priceCents,
         item.description,
-        searchable(item.name, item.description),
         JSON.stringify(item.tags),
         item.ownerId,
         item.version,
         item.createdAt,
         item.updatedAt,
+        searchable(item.name, item.description),
       )
       for (const [position, tag] of item.tags.entries()) await this.#insertTag(trx, item.id, tag, position)
     })
