@@ -161,6 +161,9 @@ export class SqlItemRepository implements ItemRepository {
       // first does (the equivalent OR of two comparisons made SQLite scan from the start).
       from = from.where((eb) => eb(eb.refTuple(column, 'id'), op, eb.tuple(key as never, id)))
     }
+    // A page of a source in the listing's order.
+    const page = (source: ItemsFrom) =>
+      source.select(COLUMNS).orderBy(column, direction).orderBy('id', direction).limit(query.limit).execute()
     let select = filtered(from, query, this.#sqlite)
     let rows: ItemRow[] | undefined
     // SQLite has no default LIKE escape character, so both engines are told it.
@@ -177,35 +180,20 @@ export class SqlItemRepository implements ItemRepository {
       // The head has every column of items under the table's own name, so the same filters apply to it.
       let probe = filtered(this.#db.selectFrom(head.as('items')) as typeof from, query, this.#sqlite)
       if (like) probe = probe.where(like)
-      const found = await probe
-        .select(COLUMNS)
-        .orderBy(column, direction)
-        .orderBy('id', direction)
-        .limit(query.limit)
-        .execute()
+      const found = await page(probe)
       if (found.length === query.limit) rows = found
     }
     if (indexed !== undefined && indexed !== like) select = select.where(indexed)
     // On SQLite a trigram match of the text is the substring already.
     if (like && !(this.#sqlite && hasTrigram(query.q ?? ''))) select = select.where(like)
-    if (!rows && like && !this.#sqlite) {
-      // The read in order found the matches sparse. PostgreSQL's estimate assumes them spread evenly and
-      // may walk the order's index until a page is found (805,067 rows for `q=teapot 1`, 217 ms); behind
-      // OFFSET 0 it takes them from the trigram index instead and sorts them (2,249 rows, 14 ms).
-      const matches = select.selectAll().offset(0)
-      rows = await (this.#db.selectFrom(matches.as('items')) as typeof from)
-        .select(COLUMNS)
-        .orderBy(column, direction)
-        .orderBy('id', direction)
-        .limit(query.limit)
-        .execute()
-    }
-    rows ??= await select
-      .select(COLUMNS)
-      .orderBy(column, direction)
-      .orderBy('id', direction)
-      .limit(query.limit)
-      .execute()
+    // The read in order found the matches sparse. PostgreSQL's estimate assumes them spread evenly and may
+    // walk the order's index until a page is found (805,067 rows for `q=teapot 1`, 217 ms); behind OFFSET 0
+    // it takes them from the trigram index instead and sorts them (2,249 rows, 14 ms).
+    const source =
+      like && !this.#sqlite
+        ? (this.#db.selectFrom(select.selectAll().offset(0).as('items')) as typeof from)
+        : select
+    rows ??= await page(source)
     return rows.map(toItem)
   }
 
