@@ -24,18 +24,28 @@ export interface MemoryRelease {
 
 type Collect = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void
 
-// V8's gc() taken from a fresh context, so that no global of the application's gains it.
-function collector(): Collect {
-  setFlagsFromString('--expose-gc')
-  return runInNewContext('gc') as Collect
+// V8's gc() taken from a fresh context, so that no global of the application's gains it. Undefined if V8
+// refuses (not seen on Node 24): releasing memory is an economy and must never stop the server.
+function collector(): Collect | undefined {
+  try {
+    setFlagsFromString('--expose-gc')
+    const gc: unknown = runInNewContext('gc')
+    return typeof gc === 'function' ? (gc as Collect) : undefined
+  } catch {
+    return undefined
+  }
 }
 
-/** Every `intervalMs`, releases memory if the loop was idle and the heap grew; returns a stop function. */
+/**
+ * Every `intervalMs`, releases memory if the loop was idle and the heap grew. Returns a stop function, or
+ * undefined when this process cannot run V8's collection.
+ */
 export function releaseMemoryWhenIdle(
   intervalMs: number,
   onRelease: (release: MemoryRelease) => void,
-): () => void {
+): (() => void) | undefined {
   const collect = collector()
+  if (!collect) return undefined
   let released = 0
   let last = performance.eventLoopUtilization()
   const timer = setInterval(() => {

@@ -63,16 +63,22 @@ try {
   await app.listen({ host: settings.HOST, port: settings.PORT })
   saveModuleCache()
   if (settings.MEMORY_RELEASE_IDLE > 0) {
-    releaseMemoryWhenIdle(settings.MEMORY_RELEASE_IDLE * 1000, ({ heapBefore, heapAfter, ms }) =>
-      app.log.info(
-        {
-          heapBeforeMB: Math.round(heapBefore / 2 ** 20),
-          heapAfterMB: Math.round(heapAfter / 2 ** 20),
-          ms: Math.round(ms),
-        },
-        'idle: memory released',
-      ),
+    const stopReleasing = releaseMemoryWhenIdle(
+      settings.MEMORY_RELEASE_IDLE * 1000,
+      ({ heapBefore, heapAfter, ms }) =>
+        app.log.info(
+          {
+            heapBeforeMB: Math.round(heapBefore / 2 ** 20),
+            heapAfterMB: Math.round(heapAfter / 2 ** 20),
+            ms: Math.round(ms),
+          },
+          'idle: memory released',
+        ),
     )
+    if (!stopReleasing)
+      app.log.warn(
+        "MEMORY_RELEASE_IDLE: this process cannot run V8's collection; memory is not released at idle",
+      )
   }
 } catch (error) {
   app.log.fatal({ err: error }, 'could not start listening')
