@@ -1,7 +1,12 @@
-// The baselines `npm run bench` compares Trestle with: `node bench/baselines.ts raw|fastify`, listening on PORT.
-// raw: node:http answering hello. fastify: a hello with a response schema and a POST with body validation.
+// The baselines `npm run bench` compares Trestle with: `node bench/baselines.ts raw|fastify|floor`, listening
+// on PORT. raw: node:http answering hello. fastify: a hello with a response schema and a POST with body
+// validation. floor: the hello with only what issue 12 §2 says every Trestle response keeps, from Trestle's
+// own plugins: a UUID request id and its header, the security headers, pino at warn.
+import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import Fastify from 'fastify'
+import requestId from '../src/plugins/request-id.ts'
+import security from '../src/plugins/security.ts'
 
 const port = Number(process.env.PORT ?? 3000)
 const kind = process.argv[2]
@@ -27,6 +32,13 @@ if (kind === 'raw') {
   } as const
   app.post('/items', { schema: { body: item, response: { 200: item } } }, async (req) => req.body)
   await app.listen({ port, host: '127.0.0.1' })
+} else if (kind === 'floor') {
+  const app = Fastify({ logger: { level: 'warn' }, genReqId: () => randomUUID() })
+  await app.register(requestId)
+  await app.register(security, { corsOrigins: '', publicUrl: '' })
+  const hello = { type: 'object', properties: { hello: { type: 'string' } } } as const
+  app.get('/', { schema: { response: { 200: hello } } }, async () => ({ hello: 'world' }))
+  await app.listen({ port, host: '127.0.0.1' })
 } else {
-  throw new Error('usage: node bench/baselines.ts raw|fastify')
+  throw new Error('usage: node bench/baselines.ts raw|fastify|floor')
 }

@@ -53,8 +53,9 @@ async function startPinned(command: string[], env: Record<string, string>, path:
   return { url, stop }
 }
 
-/** `raw` (node:http) or `fastify` (hello with a response schema, POST /items with body validation). */
-export function startBaseline(kind: 'raw' | 'fastify'): Promise<Peer> {
+/** `raw` (node:http), `fastify` (hello with a response schema, POST /items with body validation) or `floor`
+ * (the hello with Trestle's request id and security headers: bench/baselines.ts). */
+export function startBaseline(kind: 'raw' | 'fastify' | 'floor'): Promise<Peer> {
   return startPinned(
     ['taskset', '-c', '0', process.execPath, ...NODE_FLAGS, 'bench/baselines.ts', kind],
     {},

@@ -66,6 +66,7 @@ try {
   redis = await startRedisServer({ cpus: '1' })
   const raw = await started(startBaseline('raw'))
   const bare = await started(startBaseline('fastify'))
+  const floor = await started(startBaseline('floor'))
   scenarios.push(
     { name: 'raw node:http hello', request: { url: `${raw.url}/` }, target: 'the limit' },
     { name: 'bare Fastify hello', request: { url: `${bare.url}/` } },
@@ -78,6 +79,8 @@ try {
         body: '{"name":"Teapot","price":9.99}',
       },
     },
+    // What GET /health/live could at best reach while keeping what §2 keeps.
+    { name: 'bare Fastify hello with request id and security headers', request: { url: `${floor.url}/` } },
   )
 
   const missing = await fastapiMissing()
