@@ -29,7 +29,7 @@ import { type KeyRing, loadKeyRing } from './auth/keys.ts'
 import { LoginThrottle } from './auth/login-throttle.ts'
 import { RefreshTokenService } from './auth/refresh-tokens.ts'
 import { TokenService } from './auth/tokens.ts'
-import { rateProviders, type Settings } from './config.ts'
+import { rateProviders } from './config.ts'
 import type { EventBus } from './domain/events.ts'
 import { ItemService } from './domain/items.ts'
 import type { LimiterStore } from './domain/limiter.ts'
@@ -40,6 +40,7 @@ import { Retention, RetentionSweeper } from './domain/retention.ts'
 import { RoomService } from './domain/rooms.ts'
 import { noTelemetry } from './domain/telemetry.ts'
 import { UserService } from './domain/users.ts'
+import type { Settings } from './settings.ts'
 
 export interface Container {
   database: DatabaseHandle

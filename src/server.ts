@@ -1,7 +1,8 @@
 // The server process: settings, listen, and a graceful stop on SIGTERM or SIGINT.
 import { enableModuleCache, saveModuleCache } from './compile-cache.ts'
-import { ConfigError, loadSettings, type Settings } from './config.ts'
+import { ConfigError, loadSettings } from './config.ts'
 import { releaseMemoryWhenIdle } from './memory-release.ts'
+import type { Settings } from './settings.ts'
 import { storageFailure } from './start-failure.ts'
 
 const [major = 0] = process.versions.node.split('.').map(Number)

@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { inject } from 'vitest'
 import { buildApp } from '../../src/app.ts'
-import { parseSettings, type Settings } from '../../src/config.ts'
+import { parseSettings } from '../../src/config.ts'
 import { type Container, type ContainerOverrides, createContainer } from '../../src/container.ts'
+import type { Settings } from '../../src/settings.ts'
 import { createTestDatabase } from './database.ts'
 
 export interface TestApp {
