@@ -1,5 +1,5 @@
-// Every setting: one TypeBox schema, whose properties are the environment variables Trestle reads and whose
-// `default`s document and supply their defaults. Reading and checking them is src/config.ts's job.
+// Every setting in one TypeBox schema. Reading the environment and checking it against this is
+// src/config.ts's job.
 import { type Static, Type } from 'typebox'
 
 const DEFAULT_RATE_PROVIDERS =
