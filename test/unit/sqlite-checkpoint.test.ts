@@ -1,11 +1,15 @@
 // Commits only append to the WAL; a worker thread copies it into the database file, so no commit waits for
-// a checkpoint's fsyncs. The data must still reach the file, and survive a close.
+// a checkpoint's fsyncs. The data must still reach the file, and survive a close, and the WAL must not grow
+// without end under writes that never pause.
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openDatabase } from '../../src/adapters/db/database.ts'
+import { transactions } from '../../src/adapters/db/group-commit.ts'
 import { NodeSqliteDatabase } from '../../src/adapters/db/sqlite.ts'
 
 let root: string
@@ -62,6 +66,43 @@ describe('WAL checkpoints in a worker thread', () => {
       expect(reopened.prepare('pragma integrity_check').get()).toEqual({ integrity_check: 'ok' })
     } finally {
       reopened.close()
+    }
+  })
+})
+
+describe('The WAL under writes that never stop', () => {
+  it('starts over once past its limit, with every write kept', async () => {
+    const path = join(root, 'd.sqlite')
+    const limit = 256 * 1024
+    const handle = openDatabase({
+      url: `sqlite://${path}`,
+      dataDir: root,
+      poolSize: 1,
+      checkpointMs: 5,
+      walLimitBytes: limit,
+    })
+    try {
+      await sql`create table t (id integer primary key, body text)`.execute(handle.db)
+      // The worker is at work once the table's page has reached the file (200 polls, 25 ms apart).
+      for (let i = 0; i < 200 && (await size(path)) < 8192; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+      const writes = transactions(handle.db)
+      const body = 'x'.repeat(2000)
+      const insert = () => writes.run((trx) => sql`insert into t (body) values (${body})`.execute(trx))
+      // 16,000 rows of 2 KB, 32 MB, in groups that follow each other without a pause: without a restart
+      // the WAL holds all of it (40 MB), with them it passes the limit by what is written while the
+      // worker's request for one reaches this thread (about 2 MB here).
+      let largest = 0
+      for (let wave = 0; wave < 800; wave++) {
+        await Promise.all(Array.from({ length: 20 }, insert))
+        largest = Math.max(largest, await size(`${path}-wal`))
+      }
+      expect(largest).toBeLessThan(16 * limit)
+      const [row] = (await sql<{ n: number }>`select count(*) as n from t`.execute(handle.db)).rows
+      expect(row?.n).toBe(16_000)
+    } finally {
+      await handle.close()
     }
   })
 })

@@ -37,6 +37,10 @@ export interface DatabaseOptions {
   log?: OutageLog
   /** Told how long each statement took. */
   telemetry?: Telemetry
+  /** SQLite: how often the WAL is checkpointed, in ms (default 1000). */
+  checkpointMs?: number
+  /** SQLite: the WAL's size past which writes pause for it to start over (default 64 MB). */
+  walLimitBytes?: number
 }
 
 const silent: OutageLog = { info() {}, error() {} }
@@ -85,10 +89,28 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   }
   const path = sqlitePath(options)
   if (path !== ':memory:') createPrivately(path)
+  // Kysely has one connection to SQLite: holding it holds every write while the WAL starts over.
+  let restarting = false
+  const restartWal = () => {
+    if (restarting) return
+    restarting = true
+    db.connection()
+      .execute(() => sqlite.restartWal())
+      // Only a database being closed refuses the connection, and then there is nothing to start over.
+      .catch(() => false)
+      .finally(() => {
+        restarting = false
+      })
+  }
+  const sqlite = new NodeSqliteDatabase(path, {
+    outage,
+    busyTimeoutMs: options.queryTimeoutMs,
+    checkpointMs: options.checkpointMs,
+    walLimitBytes: options.walLimitBytes,
+    onWalFull: restartWal,
+  })
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({
-      database: new NodeSqliteDatabase(path, { outage, busyTimeoutMs: options.queryTimeoutMs }),
-    }),
+    dialect: new SqliteDialect({ database: sqlite }),
     log: queryLog(options),
   })
   // A second connection to ':memory:' would be another, empty database.

@@ -15,12 +15,19 @@ export interface SqliteOptions {
   outage?: Outage
   /** How often a worker thread checkpoints the WAL (default 1000 ms); 0: SQLite does it, on the commit. */
   checkpointMs?: number
+  /** WAL size past which the checkpoints need a pause of the writes to start it over (default 64 MB). */
+  walLimitBytes?: number
+  /** Told when the WAL has passed `walLimitBytes`: hold the writes and call `restartWal()`. */
+  onWalFull?: () => void
 }
 
-// The WAL file is cut back to this size after a checkpoint, instead of keeping its largest size for good.
+// The WAL file is cut back to this size when it starts over, instead of keeping its largest size for good;
+// past it, the checkpoints have it start over (restartWal).
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024
 // How long close() waits for the checkpoint worker to let go of the file.
 const STOP_WAIT_MS = 2000
+// How long restartWal() waits for the worker (which waits at most 1 s for the locks) before giving up on it.
+const RESTART_WAIT_MS = 6000
 
 // Result codes that say the file cannot serve now rather than that the statement is wrong: BUSY, LOCKED,
 // READONLY, IOERR, FULL, CANTOPEN (the low byte of an extended code is its primary code).
@@ -140,19 +147,51 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     this.#db.exec('PRAGMA foreign_keys = ON')
     const busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? 5000)
     this.#db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`)
-    this.#db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT}`)
+    const walLimitBytes = options.walLimitBytes ?? WAL_SIZE_LIMIT
+    this.#db.exec(`PRAGMA journal_size_limit = ${walLimitBytes}`)
     const checkpointMs = options.checkpointMs ?? 1000
     if (path !== ':memory:' && checkpointMs > 0) {
       this.#db.exec('PRAGMA wal_autocheckpoint = 0')
+      const [page] = this.#db.prepare('PRAGMA page_size').all() as { page_size: number }[]
+      const restartFrames = Math.ceil(walLimitBytes / (page?.page_size ?? 4096))
+      const stopped = this.#checkpointerStopped
       this.#checkpointer = new Worker(new URL('./sqlite-checkpointer.js', import.meta.url), {
-        workerData: { path, intervalMs: checkpointMs, busyTimeoutMs, stopped: this.#checkpointerStopped },
+        workerData: { path, intervalMs: checkpointMs, busyTimeoutMs, restartFrames, stopped },
       })
       // It must not keep the process alive, and a failed checkpoint is tried again at the next interval.
       this.#checkpointer.unref()
-      this.#checkpointer.on('message', (message: { failed?: string }) => {
+      const { onWalFull } = options
+      this.#checkpointer.on('message', (message: { failed?: string; walFrames?: number }) => {
         if (message.failed) this.#outage?.failed(new Error(`WAL checkpoint: ${message.failed}`))
+        if (message.walFrames !== undefined) onWalFull?.()
       })
     }
+  }
+
+  /**
+   * Has the worker copy the rest of the WAL into the file and start it over. The caller holds every write
+   * until this resolves (true: started over; false: the worker could not, or is gone): the worker takes the
+   * write lock, and a write on this thread meanwhile would wait for it with the event loop stopped.
+   */
+  restartWal(): Promise<boolean> {
+    const worker = this.#checkpointer
+    if (!worker) return Promise.resolve(false)
+    return new Promise((resolve) => {
+      const done = (restarted: boolean) => {
+        clearTimeout(timer)
+        worker.off('message', answered)
+        worker.off('exit', gone)
+        resolve(restarted)
+      }
+      const answered = (message: { restarted?: boolean }) => {
+        if (message.restarted !== undefined) done(message.restarted)
+      }
+      const gone = () => done(false)
+      const timer = setTimeout(gone, RESTART_WAIT_MS).unref()
+      worker.on('message', answered)
+      worker.once('exit', gone)
+      worker.postMessage('restart')
+    })
   }
 
   prepare(sql: string): SqliteStatement {
