@@ -91,7 +91,7 @@ describe('The WAL under writes that never stop', () => {
       const body = 'x'.repeat(2000)
       const insert = () => writes.run((trx) => sql`insert into t (body) values (${body})`.execute(trx))
       // 16,000 rows of 2 KB, 32 MB, in groups that follow each other without a pause: without a restart
-      // the WAL holds all of it (40 MB), with them it passes the limit by what is written while the
+      // the WAL held most of it (28 MB), with them it passes the limit by what is written while the
       // worker's request for one reaches this thread (about 2 MB here).
       let largest = 0
       for (let wave = 0; wave < 800; wave++) {
