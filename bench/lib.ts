@@ -20,6 +20,8 @@ export interface Server {
   exited: Promise<number | string>
   /** CPU time (user + system) the server process has used, in milliseconds. */
   cpuMs(): Promise<number>
+  /** Its DATA_DIR (the SQLite database, unless DATABASE_URL says otherwise), removed by stop(). */
+  dataDir: string
   stop(): Promise<void>
 }
 
@@ -75,7 +77,7 @@ export async function startServer(env: Record<string, string>, options: StartOpt
     }
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
-  return { url, pid: child.pid ?? 0, exited, cpuMs: () => cpuMsOf(child.pid ?? 0), stop }
+  return { url, pid: child.pid ?? 0, exited, cpuMs: () => cpuMsOf(child.pid ?? 0), dataDir, stop }
 }
 
 /** Signs a user up and in; returns an access token. */

@@ -1,13 +1,14 @@
 // `npm run soak -- <minutes> [--postgres] [--redis]` (issue 13 §4): a Trestle server on core 0 under a steady,
 // mixed load from this process on core 1 (bench/soak-load.ts) for N minutes. Every few seconds: the server's
-// RSS (/proc), heap and event-loop delay (GET /metrics), requests and errors. Prints a table over time, the RSS
+// RSS (/proc), heap and event-loop delay (GET /metrics), the SQLite file and its WAL, requests and errors. Prints a table over time, the RSS
 // and heap slopes over the second half, the worst event-loop delay, the throughput and the errors by kind; exits
 // 1 when there was any error. Everything listens and connects on 127.0.0.1; every process and temporary
 // directory it starts is removed on the way out, SIGINT included.
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
+import { join } from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import { request } from 'undici'
 import { type PostgresServer, startPostgres } from '../test/support/postgres-server.ts'
@@ -69,6 +70,16 @@ async function rssMb(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024
 }
 
+/** The SQLite database's file and WAL (NaN on PostgreSQL, or when there is none yet). */
+async function sqliteMb(dataDir: string): Promise<{ fileMb: number; walMb: number }> {
+  const mb = (name: string) =>
+    stat(join(dataDir, name)).then(
+      (s) => s.size / 2 ** 20,
+      () => Number.NaN,
+    )
+  return { fileMb: await mb('trestle.sqlite'), walMb: await mb('trestle.sqlite-wal') }
+}
+
 interface Scrape {
   heapMb: number
   loopP99Ms: number
@@ -99,6 +110,9 @@ interface Sample {
   /** The window's length in seconds. */
   seconds: number
   rssMb: number
+  /** The SQLite file and its WAL. */
+  fileMb: number
+  walMb: number
   heapMb: number
   loopP99Ms: number
   handles: number
@@ -229,6 +243,7 @@ try {
         t: (Date.now() - t0) / 60_000,
         seconds: (now - at) / 1000,
         rssMb: await rssMb(started.pid).catch(() => Number.NaN),
+        ...(values.postgres ? { fileMb: Number.NaN, walMb: Number.NaN } : await sqliteMb(started.dataDir)),
         heapMb: metrics?.heapMb ?? Number.NaN,
         loopP99Ms: metrics?.loopP99Ms ?? Number.NaN,
         handles: metrics?.handles ?? Number.NaN,
@@ -241,7 +256,7 @@ try {
       waitBefore = wait
       at = now
       console.error(
-        `soak: ${fixed(sample.t)} min RSS ${fixed(sample.rssMb)} MB heap ${fixed(sample.heapMb)} MB ` +
+        `soak: ${fixed(sample.t)} min RSS ${fixed(sample.rssMb)} MB heap ${fixed(sample.heapMb)} MB WAL ${fixed(sample.walMb)} MB ` +
           `loop p99 ${fixed(sample.loopP99Ms)} ms CPU ${fixed(sample.cpuPercent, 0)}% waiting ${fixed(sample.waitPercent, 0)}% ` +
           `${fixed(sample.requests / sample.seconds, 0)} req/s errors ${sample.errors}`,
       )
@@ -309,9 +324,9 @@ const floorSlope = slope(
     .map((row) => [row.from + ROW_MS / 120_000, heapFloor(row)]),
 )
 console.log(
-  '| minutes | RSS MB | heap MB (min–max) | handles | loop p99 ms (worst 5 s) | server CPU % | waiting for core 0 % | req/s | HTTP p50 / p99 ms | events/s | errors |',
+  '| minutes | RSS MB | heap MB (min–max) | SQLite file / WAL MB (WAL max) | handles | loop p99 ms (worst 5 s) | server CPU % | waiting for core 0 % | req/s | HTTP p50 / p99 ms | events/s | errors |',
 )
-console.log('|---|---|---|---|---|---|---|---|---|---|---|')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|')
 for (const { from, samples: row } of rows) {
   const end = row.at(-1) as Sample
   const to = from + ROW_MS / 60_000
@@ -320,9 +335,12 @@ for (const { from, samples: row } of rows) {
   const worst = Math.max(...row.map((s) => s.loopP99Ms).filter(Number.isFinite))
   const heap = `${fixed(heapFloor({ samples: row }))}–${fixed(Math.max(...row.map((s) => s.heapMb)))}`
   const latencies = row.flatMap((s) => s.latencies).sort((a, b) => a - b)
+  const sqlite = values.postgres
+    ? '–'
+    : `${fixed(end.fileMb)} / ${fixed(end.walMb)} (${fixed(Math.max(...row.map((s) => s.walMb)))})`
   const minute = (m: number) => fixed(m, Number.isInteger(m) ? 0 : 2)
   console.log(
-    `| ${minute(from)}–${minute(to)} | ${fixed(end.rssMb)} | ${heap} | ${fixed(end.handles, 0)} | ` +
+    `| ${minute(from)}–${minute(to)} | ${fixed(end.rssMb)} | ${heap} | ${sqlite} | ${fixed(end.handles, 0)} | ` +
       `${fixed(worst)} | ${fixed(sum((s) => s.cpuPercent * s.seconds) / span, 0)} | ${fixed(sum((s) => s.waitPercent * s.seconds) / span, 0)} | ` +
       `${fixed(sum((s) => s.requests) / span, 0)} | ${fixed(percentile(latencies, 50))} / ${fixed(percentile(latencies, 99))} | ` +
       `${fixed(sum((s) => s.events) / span, 0)} | ${sum((s) => s.errors)} |`,
@@ -332,6 +350,13 @@ console.log()
 console.log(
   `- RSS slope over the second half: ${fixed(rssSlope, 2)} MB/min (${fixed(samples[0]?.rssMb ?? Number.NaN)} → ${fixed(samples.at(-1)?.rssMb ?? Number.NaN)} MB from the first sample to the last)`,
 )
+if (!values.postgres) {
+  const walMax = Math.max(...samples.map((s) => s.walMb).filter(Number.isFinite))
+  console.log(
+    `- SQLite: the file ${fixed(samples[0]?.fileMb ?? Number.NaN)} → ${fixed(samples.at(-1)?.fileMb ?? Number.NaN)} MB, ` +
+      `its WAL at most ${fixed(walMax)} MB in any sample (it starts over past 64 MB)`,
+  )
+}
 console.log(
   metricsMissing
     ? '- heap: n/a (GET /metrics answered 404: this server has no /metrics yet)'
