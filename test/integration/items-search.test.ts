@@ -1,6 +1,7 @@
 // Items, searching: `q`, price, owner and tag filters alone and together on every database: what a search
 // finds, what it refuses, and that it follows edits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { searchable } from '../../src/domain/search.ts'
 import { createTestApp, type SignedUp, signUpAndIn, type TestApp } from '../support/app.ts'
 import { invalid, itemCalls, type Query } from '../support/items.ts'
 
@@ -117,6 +118,60 @@ describe('search on every database', () => {
     await patch(owner, item.id, { name: 'Samovar' })
     expect(await names({ owner: owner.id, q: 'kettle' })).toEqual([])
     expect(await names({ owner: owner.id, q: 'samovar' })).toEqual(['Samovar'])
+  })
+
+  it('keeps search in step with edits of the name or the description alone', async () => {
+    const owner = await signUpAndIn(t)
+    const item = await create(owner, { name: 'Kettle', description: 'Whistling' })
+    const find = (q: string) => names({ owner: owner.id, q })
+    const edit = async (changes: Record<string, unknown>) =>
+      expect((await patch(owner, item.id, changes)).statusCode).toBe(200)
+    await edit({ name: 'Samovar' })
+    expect(await find('kettle')).toEqual([])
+    expect(await find('samovar')).toEqual(['Samovar'])
+    expect(await find('whistling')).toEqual(['Samovar'])
+    await edit({ description: 'Brass urn' })
+    expect(await find('whistling')).toEqual([])
+    expect(await find('brass urn')).toEqual(['Samovar'])
+    expect(await find('samovar')).toEqual(['Samovar'])
+    // The name and the description stay apart: no text runs across from one into the other.
+    expect(await find('varbrass')).toEqual([])
+    await edit({ description: null })
+    expect(await find('brass')).toEqual([])
+    expect(await find('samovar')).toEqual(['Samovar'])
+    await edit({ description: 'Tea urn' })
+    await edit({ name: 'Urn', tags: ['brass'] })
+    expect(await find('samovar')).toEqual([])
+    expect(await find('tea urn')).toEqual(['Urn'])
+    expect(await names({ owner: owner.id, q: 'urn', tag: 'brass' })).toEqual(['Urn'])
+    await edit({ name: 'Ewer', description: 'Copper' })
+    expect(await find('copper')).toEqual(['Ewer'])
+    expect(await find('urn')).toEqual([])
+  })
+
+  it('gives an edited item the search text a new one with its name and description would have', async () => {
+    // An edit of one field rebuilds the text from the other's part in the row: the same text, beyond ASCII
+    // (compatibility forms, a final sigma), for a description of several lines, empty or cleared.
+    const owner = await signUpAndIn(t)
+    const item = await create(owner, { name: 'ΟΔΟΣ kettle', description: 'Whistling ﬁne\nΣΑΣ' })
+    const edits = [
+      { name: 'Σamovar ﬀ' },
+      { description: 'Brass ΣΟΣ\nurn' },
+      { description: null },
+      { description: '' },
+      { name: 'Ἀθῆναι' },
+      { description: 'Tea' },
+      { name: 'Urn', description: 'Copper Σ' },
+    ]
+    for (const changes of edits) {
+      expect((await patch(owner, item.id, changes)).statusCode).toBe(200)
+      const row = await t.container.database.db
+        .selectFrom('items')
+        .select(['name', 'description', 'search_text'])
+        .where('id', '=', item.id)
+        .executeTakeFirstOrThrow()
+      expect(row.search_text).toBe(searchable(row.name, row.description))
+    }
   })
 
   it('a tag, with q or alone, keeps exactly that tag: not a longer one, nor one in quotes', async () => {

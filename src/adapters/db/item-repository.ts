@@ -3,6 +3,7 @@ import {
   type Insertable,
   type Kysely,
   PostgresAdapter,
+  type RawBuilder,
   type Selectable,
   type SelectQueryBuilder,
   sql,
@@ -216,6 +217,7 @@ export class SqlItemRepository implements ItemRepository {
     versions?: readonly number[],
   ): Promise<Item | undefined> {
     return this.#writes.run(async (trx) => {
+      const searchText = this.#searchTextAfter(changes)
       let update = trx
         .updateTable('items')
         .set((eb) => ({
@@ -223,6 +225,7 @@ export class SqlItemRepository implements ItemRepository {
           ...(changes.priceCents !== undefined && { price_cents: changes.priceCents }),
           ...(changes.description !== undefined && { description: changes.description }),
           ...(changes.tags !== undefined && { tags: JSON.stringify(changes.tags) }),
+          ...(searchText && { search_text: searchText }),
           version: eb('version', '+', 1),
           updated_at: updatedAt,
         }))
@@ -230,19 +233,30 @@ export class SqlItemRepository implements ItemRepository {
       if (versions) update = update.where('version', 'in', versions.length > 0 ? [...versions] : [-1])
       const row = await update.returning(COLUMNS).executeTakeFirst()
       if (!row) return undefined
-      if (changes.name !== undefined || changes.description !== undefined) {
-        await trx
-          .updateTable('items')
-          .set({ search_text: searchable(row.name, row.description) })
-          .where('id', '=', id)
-          .execute()
-      }
       if (changes.tags !== undefined) {
         await trx.deleteFrom('item_tags').where('item_id', '=', id).execute()
         await this.#writeTags(trx, id, changes.tags)
       }
       return toItem(row)
     })
+  }
+
+  // An edit's search text, in the same UPDATE as the edit (a second one rewrote the search index's row
+  // again). searchable(name, description) is the two apart by a newline, and a name is one line: so the
+  // part not edited is taken from the row as it is when the UPDATE runs, not as it was read before.
+  #searchTextAfter({ name, description }: ItemChanges): RawBuilder<string> | undefined {
+    if (name === undefined && description === undefined) return undefined
+    if (name !== undefined && description !== undefined) {
+      return sql<string>`cast(${searchable(name, description)} as text)`
+    }
+    const newline = this.#sqlite ? sql`instr(search_text, char(10))` : sql`strpos(search_text, chr(10))`
+    if (name !== undefined) {
+      const rest = sql`coalesce(substr(search_text, nullif(${newline}, 0)), '')`
+      return sql<string>`cast(${searchable(name)} as text) || ${rest}`
+    }
+    const namePart = sql`case when ${newline} > 0 then substr(search_text, 1, ${newline} - 1) else search_text end`
+    const rest = description == null ? '' : `\n${searchable(description)}`
+    return sql<string>`${namePart} || cast(${rest} as text)`
   }
 
   async delete(id: string, versions?: readonly number[]): Promise<boolean> {
