@@ -70,7 +70,7 @@ async function rssMb(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024
 }
 
-/** The SQLite database's file and WAL (NaN on PostgreSQL, or when there is none yet). */
+/** The SQLite database's file and WAL; NaN when there is none (on PostgreSQL, DATA_DIR holds neither). */
 async function sqliteMb(dataDir: string): Promise<{ fileMb: number; walMb: number }> {
   const mb = (name: string) =>
     stat(join(dataDir, name)).then(
@@ -243,7 +243,7 @@ try {
         t: (Date.now() - t0) / 60_000,
         seconds: (now - at) / 1000,
         rssMb: await rssMb(started.pid).catch(() => Number.NaN),
-        ...(values.postgres ? { fileMb: Number.NaN, walMb: Number.NaN } : await sqliteMb(started.dataDir)),
+        ...(await sqliteMb(started.dataDir)),
         heapMb: metrics?.heapMb ?? Number.NaN,
         loopP99Ms: metrics?.loopP99Ms ?? Number.NaN,
         handles: metrics?.handles ?? Number.NaN,
