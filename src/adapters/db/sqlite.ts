@@ -1,10 +1,10 @@
 // A thin bridge from Node's built-in node:sqlite to Kysely's SqliteDialect, with a prepared-statement cache.
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite'
-import { Worker } from 'node:worker_threads'
 import type { SqliteDatabase, SqliteStatement } from 'kysely'
 import { LRUCache } from 'lru-cache'
 import { UnavailableError } from '../../domain/errors.ts'
 import type { Outage } from '../outage.ts'
+import { Checkpoints } from './sqlite-checkpoints.ts'
 
 export interface SqliteOptions {
   /** How many prepared statements to keep; the query builder produces a small, fixed set of SQL texts. */
@@ -15,6 +15,8 @@ export interface SqliteOptions {
   outage?: Outage
   /** How often a worker thread checkpoints the WAL (default 1000 ms); 0: SQLite does it, on the commit. */
   checkpointMs?: number
+  /** How long without a write before the checkpoint worker stops, until the next write (default 30 s). */
+  checkpointIdleMs?: number
   /** WAL size past which the checkpoints need a pause of the writes to start it over (default 64 MB). */
   walLimitBytes?: number
   /** Told when the WAL has passed `walLimitBytes`: hold the writes and call `restartWal()`. */
@@ -26,8 +28,6 @@ export interface SqliteOptions {
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024
 // How long close() waits for the checkpoint worker to let go of the file.
 const STOP_WAIT_MS = 2000
-// How long restartWal() waits for the worker (which waits at most 1 s for the locks) before giving up on it.
-const RESTART_WAIT_MS = 6000
 
 // Result codes that say the file cannot serve now rather than that the statement is wrong: BUSY, LOCKED,
 // READONLY, IOERR, FULL, CANTOPEN (the low byte of an extended code is its primary code).
@@ -133,9 +133,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   readonly #db: DatabaseSync
   readonly #cache: LRUCache<string, CachedStatement>
   readonly #outage: Outage | undefined
-  readonly #checkpointer: Worker | undefined
-  // Set by the worker once its connection is closed.
-  readonly #checkpointerStopped = new Int32Array(new SharedArrayBuffer(4))
+  readonly #checkpoints: Checkpoints | undefined
 
   constructor(path: string, options: SqliteOptions = {}) {
     this.#cache = new LRUCache({ max: options.statementCacheSize ?? 200 })
@@ -153,19 +151,23 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     if (path !== ':memory:' && checkpointMs > 0) {
       this.#db.exec('PRAGMA wal_autocheckpoint = 0')
       const [page] = this.#db.prepare('PRAGMA page_size').all() as { page_size: number }[]
-      const restartFrames = Math.ceil(walLimitBytes / (page?.page_size ?? 4096))
-      const stopped = this.#checkpointerStopped
-      this.#checkpointer = new Worker(new URL('./sqlite-checkpointer.js', import.meta.url), {
-        workerData: { path, intervalMs: checkpointMs, busyTimeoutMs, restartFrames, stopped },
-      })
-      // It must not keep the process alive, and a failed checkpoint is tried again at the next interval.
-      this.#checkpointer.unref()
-      const { onWalFull } = options
-      this.#checkpointer.on('message', (message: { failed?: string; walFrames?: number }) => {
-        if (message.failed) this.#outage?.failed(new Error(`WAL checkpoint: ${message.failed}`))
-        if (message.walFrames !== undefined) onWalFull?.()
+      const totalChanges = this.#db.prepare('SELECT total_changes() AS n')
+      this.#checkpoints = new Checkpoints({
+        path,
+        intervalMs: checkpointMs,
+        busyTimeoutMs,
+        restartFrames: Math.ceil(walLimitBytes / (page?.page_size ?? 4096)),
+        idleMs: options.checkpointIdleMs ?? 30_000,
+        changes: () => Number((totalChanges.get() as { n: number | bigint }).n),
+        onWalFull: () => options.onWalFull?.(),
+        onFailed: (error) => this.#outage?.failed(error),
       })
     }
+  }
+
+  /** Whether the checkpoint worker is running (it stops when writes stop). */
+  get checkpointing(): boolean {
+    return this.#checkpoints?.running ?? false
   }
 
   /**
@@ -174,24 +176,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
    * write lock, and a write on this thread meanwhile would wait for it with the event loop stopped.
    */
   restartWal(): Promise<boolean> {
-    const worker = this.#checkpointer
-    if (!worker) return Promise.resolve(false)
-    return new Promise((resolve) => {
-      const done = (restarted: boolean) => {
-        clearTimeout(timer)
-        worker.off('message', answered)
-        worker.off('exit', gone)
-        resolve(restarted)
-      }
-      const answered = (message: { restarted?: boolean }) => {
-        if (message.restarted !== undefined) done(message.restarted)
-      }
-      const gone = () => done(false)
-      const timer = setTimeout(gone, RESTART_WAIT_MS).unref()
-      worker.on('message', answered)
-      worker.once('exit', gone)
-      worker.postMessage('restart')
-    })
+    return this.#checkpoints?.restartWal() ?? Promise.resolve(false)
   }
 
   prepare(sql: string): SqliteStatement {
@@ -212,10 +197,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     // Kysely closes without waiting, and whoever closes next may delete the files: so this waits (a
     // millisecond or two, at most STOP_WAIT_MS) for the worker's connection to close before its own, which,
     // closing last, checkpoints what is left and removes the WAL.
-    if (this.#checkpointer) {
-      this.#checkpointer.postMessage('stop')
-      Atomics.wait(this.#checkpointerStopped, 0, 0, STOP_WAIT_MS)
-    }
+    this.#checkpoints?.close(STOP_WAIT_MS)
     this.#cache.clear()
     if (this.#db.isOpen) this.#db.close()
   }
