@@ -2,7 +2,7 @@
 // a checkpoint's fsyncs. The data must still reach the file, and survive a close, and the WAL must not grow
 // without end under writes that never pause. The worker runs only while there are writes.
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/adapters/db/database.ts'
 import { transactions } from '../../src/adapters/db/group-commit.ts'
 import { NodeSqliteDatabase } from '../../src/adapters/db/sqlite.ts'
+import { Outage } from '../../src/adapters/outage.ts'
 
 let root: string
 beforeAll(async () => {
@@ -85,6 +86,27 @@ describe('WAL checkpoints in a worker thread', () => {
       expect(reopened.prepare('select count(*) as n from t').get()).toEqual({ n: 2000 })
     } finally {
       reopened.close()
+    }
+  })
+
+  it('report a worker that cannot open the file, and leave the writing connection serving', async () => {
+    const dir = join(root, 'moved')
+    await mkdir(dir)
+    const reported: string[] = []
+    const outage = new Outage('database', { info() {}, error: (_, message) => reported.push(message) })
+    const db = new NodeSqliteDatabase(join(dir, 'f.sqlite'), { checkpointMs: 20, outage })
+    try {
+      db.prepare('create table t (id integer primary key)').run([])
+      // The open connection keeps its files; the worker, opening the path, finds a directory there.
+      await rename(dir, join(root, 'moved-away'))
+      await mkdir(join(dir, 'f.sqlite'), { recursive: true })
+      db.prepare('insert into t default values').run([])
+      await until(() => reported.length > 0)
+      expect(reported).toEqual(['database: unavailable'])
+      db.prepare('insert into t default values').run([])
+      expect(db.prepare('select count(*) as n from t').all([])).toEqual([{ n: 2 }])
+    } finally {
+      db.close()
     }
   })
 
