@@ -18,6 +18,7 @@ import requestId from './plugins/request-id.ts'
 import { RequestLog } from './plugins/request-log.ts'
 import { requestLogger } from './plugins/request-logger.ts'
 import security from './plugins/security.ts'
+import { sharedSerializers } from './plugins/serializers.ts'
 import transportMetrics from './plugins/transport-metrics.ts'
 import { installValidators, parseQueryString } from './plugins/validation.ts'
 import type { Settings } from './settings.ts'
@@ -82,6 +83,7 @@ export async function buildApp(settings: Settings, options: AppOptions = {}): Pr
     // Requests refused before routing (parser errors, 431, an undecodable URL) get problem bodies too.
     clientErrorHandler,
     frameworkErrors,
+    schemaController: { compilersFactory: { buildSerializer: sharedSerializers } },
   }).withTypeProvider<TypeBoxTypeProvider>()
   // Connections past the cap are closed on arrival, before they cost memory or a file descriptor's worth.
   if (settings.MAX_CONNECTIONS > 0) app.server.maxConnections = settings.MAX_CONNECTIONS
