@@ -2,10 +2,11 @@
 // HTTP parser refuses (431, 400, 408: Fastify's `clientErrorHandler`, on the raw socket) and a URL that
 // does not decode (400: Fastify's `frameworkErrors`). Each gets a request id, in its body and in the log.
 import { randomUUID } from 'node:crypto'
-import { maxHeaderSize, type ServerResponse, STATUS_CODES } from 'node:http'
+import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { sendProblem } from './errors.ts'
+import { maxHeaderSize, STATUS_CODES } from './node-http.ts'
 import { PROBLEM_CONTENT_TYPE, type ProblemBody, problemType } from './problem.ts'
 
 /** How long a refused connection may go on sending before it is closed. */

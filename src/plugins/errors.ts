@@ -1,5 +1,5 @@
 // Turns every failure into an RFC 9457 problem: domain errors, validation, framework errors, bugs.
-import { STATUS_CODES } from 'node:http'
+
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import FindMyWay from 'find-my-way'
@@ -7,6 +7,7 @@ import { DomainError, type DomainErrorCode, InvalidInputError, UnavailableError 
 import { InsufficientScopeError } from '../domain/policy.ts'
 import { RateLimitedError } from '../domain/rate-limits.ts'
 import { challenge } from './auth.ts'
+import { STATUS_CODES } from './node-http.ts'
 import { PROBLEM_CONTENT_TYPE, type ProblemBody, problemType } from './problem.ts'
 
 const DOMAIN_STATUS: Record<DomainErrorCode, number> = {

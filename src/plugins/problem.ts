@@ -1,6 +1,7 @@
 // RFC 9457 problem details: the one shape of every REST error, its stable types and its OpenAPI entries.
-import { STATUS_CODES } from 'node:http'
+
 import { type Static, Type } from 'typebox'
+import { STATUS_CODES } from './node-http.ts'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 export const PROBLEM_TYPE_BASE = 'https://trestle.dev/problems'

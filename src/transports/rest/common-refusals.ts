@@ -2,8 +2,9 @@
 // a malformed query string (422, src/plugins/validation.ts), a path segment over the router's limit (414), and,
 // where bearer tokens are read (not on operational routes nor where `config.bearer` is false), a malformed (400) or invalid (401) one, refused even where anonymous callers
 // are welcome (src/plugins/auth.ts).
-import { STATUS_CODES } from 'node:http'
+
 import type { RouteOptions } from 'fastify'
+import { STATUS_CODES } from '../../plugins/node-http.ts'
 import { isOperationalRoute } from '../../plugins/operational-routes.ts'
 import { exampleProblem, PROBLEM_CONTENT_TYPE, Problem, problemResponses } from '../../plugins/problem.ts'
 

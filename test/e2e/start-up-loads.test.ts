@@ -1,0 +1,53 @@
+// What a default start (SQLite, in-process limits, no metrics) loads: nothing that only an optional set-up
+// or a later call uses. Each of these cost start-up time and memory for good when it was loaded anyway
+// (bench/RESULTS.md): Node's bundled undici (pulled in by an ES `import` of node:http), ioredis, prom-client,
+// pg and the rate providers' undici.
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const ROOT = new URL('../../', import.meta.url).pathname
+
+// Builds the app as the server does, then lists the built-ins and packages the process has loaded.
+const SCRIPT = `
+import { createRequire } from 'node:module'
+const { loadSettings } = await import('./src/config.ts')
+const { buildApp } = await import('./src/app.ts')
+const app = await buildApp(loadSettings(), { logger: false })
+await app.ready()
+const packages = new Set()
+for (const path of Object.keys(createRequire(import.meta.url).cache)) {
+  const name = /node_modules\\/((@[^/]+\\/)?[^/]+)\\//.exec(path)?.[1]
+  if (name) packages.add(name)
+}
+const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule '))
+console.log(JSON.stringify({ builtins, packages: [...packages] }))
+await app.close()
+`
+
+let dataDir: string
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'trestle-loads-'))
+})
+afterAll(() => rm(dataDir, { recursive: true, force: true }))
+
+describe('a default start', () => {
+  it('loads neither the optional back ends nor the clients of later calls', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', SCRIPT], {
+      cwd: ROOT,
+      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', METRICS_TOKEN: '' },
+    })
+    const { builtins, packages } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
+      builtins: string[]
+      packages: string[]
+    }
+    // The lists are read as meant: what the app does load is there.
+    expect(packages).toEqual(expect.arrayContaining(['fastify', 'mercurius']))
+    expect(builtins).toContain('NativeModule http')
+    expect(builtins.filter((m) => m.includes('undici'))).toEqual([])
+    expect(packages.filter((p) => ['ioredis', 'prom-client', 'pg', 'undici'].includes(p))).toEqual([])
+  })
+})
