@@ -3,7 +3,6 @@
 // checked against the statuses that operation may give; every write that was acknowledged must reach each
 // listener that follows it (/ws and GraphQL subscriptions), else the event counts as lost.
 import { type Client, createClient } from 'graphql-ws'
-import { Pool } from 'undici'
 import WebSocket from 'ws'
 import {
   describeError,
@@ -14,6 +13,7 @@ import {
   type Tally,
   WsConnection,
 } from './soak-checks.ts'
+import { type Session, SoakHttp } from './soak-http.ts'
 
 /** How many loops of each kind run, and the pause (ms) each takes between two operations. */
 export const PLAN = {
@@ -38,7 +38,6 @@ export const PLAN = {
 /** Access tokens of the long-lived sessions are refreshed this often (they live 15 minutes by default). */
 const RENEW_MS = 5 * 60_000
 const ROOM = 'soak'
-const PASSWORD = 'soak password 0123'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const pick = <T>(list: readonly T[]): T | undefined => list[Math.floor(Math.random() * list.length)]
@@ -49,28 +48,6 @@ const GQL_W = 'graphql-ws (watcher)'
 const ITEM_LISTENERS = [WS_W, WS_ANONYMOUS, GQL_W]
 const WATCHER_LISTENERS = [WS_W, GQL_W]
 
-interface Call {
-  method?: string
-  path: string
-  token?: string
-  json?: unknown
-  form?: Record<string, string>
-  headers?: Record<string, string>
-}
-
-interface Reply {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: unknown
-}
-
-interface Session {
-  name: string
-  id: string
-  access: string
-  refresh: string
-}
-
 interface ItemBody {
   id: string
   version: number
@@ -80,7 +57,7 @@ interface ItemBody {
 export class Load {
   readonly #origin: string
   readonly #tally: Tally
-  readonly #pool: Pool
+  readonly #client: SoakHttp
   readonly #expectations: Expectations
   readonly #until: () => number
   readonly #kept: string[] = []
@@ -96,108 +73,17 @@ export class Load {
     this.#tally = tally
     this.#until = until
     this.#expectations = new Expectations(tally)
-    this.#pool = new Pool(origin, {
-      connections: 16,
-      headersTimeout: REQUEST_TIMEOUT_MS,
-      bodyTimeout: REQUEST_TIMEOUT_MS,
-    })
+    this.#client = new SoakHttp(origin, tally)
   }
 
   get #running(): boolean {
     return Date.now() < this.#until()
   }
 
-  async #http(name: string, call: Call, expected: readonly number[]): Promise<Reply | undefined> {
-    const headers: Record<string, string> = { ...call.headers }
-    if (call.token) headers.authorization = `Bearer ${call.token}`
-    let body: string | undefined
-    if (call.json !== undefined) {
-      headers['content-type'] = 'application/json'
-      body = JSON.stringify(call.json)
-    } else if (call.form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded'
-      body = new URLSearchParams(call.form).toString()
-    }
-    const started = performance.now()
-    try {
-      const res = await this.#pool.request({ method: call.method ?? 'GET', path: call.path, headers, body })
-      const text = await res.body.text()
-      this.#tally.request(performance.now() - started)
-      if (!expected.includes(res.statusCode)) {
-        this.#tally.error(`${name} answered ${res.statusCode}`, text)
-        return undefined
-      }
-      const type = String(res.headers['content-type'] ?? '')
-      return {
-        status: res.statusCode,
-        headers: res.headers,
-        body: type.includes('json') ? JSON.parse(text) : text,
-      }
-    } catch (error) {
-      this.#tally.request(performance.now() - started)
-      const code = (error as { code?: string }).code ?? (error as Error).name
-      this.#tally.error(`${name} failed: ${code}`, String(error))
-      return undefined
-    }
-  }
-
-  async #graphql<T>(name: string, query: string, variables: object, token?: string): Promise<T | undefined> {
-    const reply = await this.#http(
-      `POST /graphql ${name}`,
-      { method: 'POST', path: '/graphql', json: { query, variables }, ...(token && { token }) },
-      [200],
-    )
-    if (!reply) return undefined
-    const result = reply.body as { data?: T; errors?: unknown[] }
-    if (result.errors?.length || !result.data) {
-      this.#tally.error(`POST /graphql ${name}: errors`, JSON.stringify(result))
-      return undefined
-    }
-    return result.data
-  }
-
   async #signUp(name: string): Promise<Session> {
-    const account = { username: `soak-${name}`, email: `soak-${name}@example.com`, password: PASSWORD }
-    await this.#http('POST /users', { method: 'POST', path: '/users', json: account }, [201])
-    const session = await this.#signIn(account.username)
-    if (!session) throw new Error(`could not sign ${name} in`)
+    const session = await this.#client.signUp(name)
     this.#sessions.set(name, session)
     return session
-  }
-
-  async #signIn(username: string): Promise<Session | undefined> {
-    const reply = await this.#http(
-      'POST /token (password)',
-      { method: 'POST', path: '/token', form: { grant_type: 'password', username, password: PASSWORD } },
-      [200],
-    )
-    if (!reply) return undefined
-    const tokens = reply.body as { access_token: string; refresh_token: string }
-    const me = await this.#http('GET /users/me', { path: '/users/me', token: tokens.access_token }, [200])
-    if (!me) return undefined
-    return {
-      name: username,
-      id: (me.body as { id: string }).id,
-      access: tokens.access_token,
-      refresh: tokens.refresh_token,
-    }
-  }
-
-  async #refresh(session: Session): Promise<boolean> {
-    const reply = await this.#http(
-      'POST /token (refresh)',
-      {
-        method: 'POST',
-        path: '/token',
-        form: { grant_type: 'refresh_token', refresh_token: session.refresh },
-      },
-      [200],
-    )
-    if (!reply) return false
-    const tokens = reply.body as { access_token: string; refresh_token: string }
-    session.access = tokens.access_token
-    session.refresh = tokens.refresh_token
-    return true
   }
 
   #session(name: string): Session {
@@ -349,7 +235,7 @@ export class Load {
   }
 
   async #createItem(owner: Session, kind: string): Promise<ItemBody | undefined> {
-    const reply = await this.#http(
+    const reply = await this.#client.request(
       'POST /items/',
       {
         method: 'POST',
@@ -377,13 +263,13 @@ export class Load {
     const item = await this.#createItem(owner, 'rest')
     if (!item) return
     const watchPath = `/items/${item.id}/watch`
-    const watched = await this.#http(
+    const watched = await this.#client.request(
       'PUT /items/{id}/watch',
       { method: 'PUT', path: watchPath, token: watcher.access },
       [204],
     )
     if (cycle % 10 === 5) {
-      await this.#http(
+      await this.#client.request(
         'PATCH /items/{id} (stale If-Match)',
         {
           method: 'PATCH',
@@ -396,7 +282,7 @@ export class Load {
       )
     }
     const price = this.#newPrice()
-    const patched = await this.#http(
+    const patched = await this.#client.request(
       'PATCH /items/{id}',
       {
         method: 'PATCH',
@@ -413,12 +299,12 @@ export class Load {
     if (watched)
       this.#expectations.expect(`notified:${item.id}:${Math.round(price * 100)}`, WATCHER_LISTENERS)
     if (!remove) return this.#keep(item.id)
-    await this.#http(
+    await this.#client.request(
       'DELETE /items/{id}/watch',
       { method: 'DELETE', path: watchPath, token: watcher.access },
       [204],
     )
-    const deleted = await this.#http(
+    const deleted = await this.#client.request(
       'DELETE /items/{id}',
       {
         method: 'DELETE',
@@ -434,7 +320,7 @@ export class Load {
   async #graphqlWriterCycle(): Promise<void> {
     const owner = this.#session('graphql')
     const watcher = this.#session('watcher')
-    const created = await this.#graphql<{ createItem: { id: string; version: number } }>(
+    const created = await this.#client.graphql<{ createItem: { id: string; version: number } }>(
       'createItem',
       'mutation($input: CreateItemInput!) { createItem(input: $input) { id version } }',
       { input: { name: `Soak graphql ${++this.#counter}`, price: String(this.#newPrice()), tags: ['soak'] } },
@@ -443,14 +329,14 @@ export class Load {
     if (!created) return
     const { id, version } = created.createItem
     this.#expectations.expect(`created:${id}`, ITEM_LISTENERS)
-    const watched = await this.#graphql(
+    const watched = await this.#client.graphql(
       'watchItem',
       'mutation($id: ID!) { watchItem(id: $id) }',
       { id },
       watcher.access,
     )
     const price = this.#newPrice()
-    const updated = await this.#graphql<{ updateItem: { version: number } }>(
+    const updated = await this.#client.graphql<{ updateItem: { version: number } }>(
       'updateItem',
       'mutation($id: ID!, $input: UpdateItemInput!, $v: Int) { updateItem(id: $id, input: $input, ifVersion: $v) { version } }',
       { id, input: { price: price.toFixed(2) }, v: version },
@@ -459,8 +345,13 @@ export class Load {
     if (!updated) return
     this.#expectations.expect(`updated:${id}:${updated.updateItem.version}`, ITEM_LISTENERS)
     if (watched) this.#expectations.expect(`notified:${id}:${Math.round(price * 100)}`, WATCHER_LISTENERS)
-    await this.#graphql('unwatchItem', 'mutation($id: ID!) { unwatchItem(id: $id) }', { id }, watcher.access)
-    const deleted = await this.#graphql(
+    await this.#client.graphql(
+      'unwatchItem',
+      'mutation($id: ID!) { unwatchItem(id: $id) }',
+      { id },
+      watcher.access,
+    )
+    const deleted = await this.#client.graphql(
       'deleteItem',
       'mutation($id: ID!, $v: Int) { deleteItem(id: $id, ifVersion: $v) }',
       { id, v: updated.updateItem.version },
@@ -473,10 +364,10 @@ export class Load {
     const id = pick(this.#kept)
     switch (Math.floor(Math.random() * 6)) {
       case 0: {
-        const first = await this.#http('GET /items', { path: '/items?limit=20' }, [200])
+        const first = await this.#client.request('GET /items', { path: '/items?limit=20' }, [200])
         const next = (first?.body as { next_cursor?: string | null } | undefined)?.next_cursor
         if (next)
-          await this.#http(
+          await this.#client.request(
             'GET /items (next page)',
             { path: `/items?limit=20&cursor=${encodeURIComponent(next)}` },
             [200],
@@ -490,16 +381,16 @@ export class Load {
           'q=graphql',
           'sort=-price',
         ])
-        await this.#http('GET /items (filtered)', { path: `/items?limit=10&${filter}` }, [200])
+        await this.#client.request('GET /items (filtered)', { path: `/items?limit=10&${filter}` }, [200])
         return
       }
       case 2:
       case 3: {
         if (!id) return
-        const reply = await this.#http('GET /items/{id}', { path: `/items/${id}` }, [200])
+        const reply = await this.#client.request('GET /items/{id}', { path: `/items/${id}` }, [200])
         const etag = reply?.headers.etag
         if (typeof etag === 'string') {
-          await this.#http(
+          await this.#client.request(
             'GET /items/{id} (If-None-Match)',
             { path: `/items/${id}`, headers: { 'if-none-match': etag } },
             [304],
@@ -508,10 +399,14 @@ export class Load {
         return
       }
       case 4:
-        await this.#http('GET /users/me', { path: '/users/me', token: reader.access }, [200])
+        await this.#client.request('GET /users/me', { path: '/users/me', token: reader.access }, [200])
         return
       default:
-        await this.#http('GET /users/{id}', { path: `/users/${this.#session('graphql').id}` }, [200])
+        await this.#client.request(
+          'GET /users/{id}',
+          { path: `/users/${this.#session('graphql').id}` },
+          [200],
+        )
     }
   }
 
@@ -519,7 +414,7 @@ export class Load {
     const id = pick(this.#kept)
     switch (Math.floor(Math.random() * 3)) {
       case 0:
-        await this.#graphql(
+        await this.#client.graphql(
           'items',
           '{ items(first: 10, filter: { tag: "soak" }) { edges { node { id name price owner { name } } } pageInfo { hasNextPage endCursor } } }',
           {},
@@ -527,7 +422,7 @@ export class Load {
         return
       case 1:
         if (id) {
-          await this.#graphql(
+          await this.#client.graphql(
             'item',
             'query($id: ID!) { item(id: $id) { id name price version tags owner { id name } } }',
             { id },
@@ -535,7 +430,7 @@ export class Load {
         }
         return
       default:
-        await this.#graphql(
+        await this.#client.graphql(
           'me',
           '{ me { id username items(first: 5) { edges { node { id } } } } }',
           {},
@@ -545,11 +440,11 @@ export class Load {
   }
 
   async #signInCycle(cycle: number): Promise<void> {
-    const session = await this.#signIn(`soak-signin${1 + (cycle % 2)}`)
+    const session = await this.#client.signIn(`soak-signin${1 + (cycle % 2)}`)
     if (!session) return
-    if (!(await this.#refresh(session)) || !(await this.#refresh(session))) return
-    await this.#http('GET /users/me', { path: '/users/me', token: session.access }, [200])
-    await this.#http(
+    if (!(await this.#client.refresh(session)) || !(await this.#client.refresh(session))) return
+    await this.#client.request('GET /users/me', { path: '/users/me', token: session.access }, [200])
+    await this.#client.request(
       'POST /token/revoke',
       {
         method: 'POST',
@@ -564,7 +459,7 @@ export class Load {
     const chat = this.#session('chat')
     const text = `soak message ${++this.#counter}`
     if (cycle % 2 === 0) {
-      const reply = await this.#http(
+      const reply = await this.#client.request(
         'POST /rooms/{name}/messages',
         { method: 'POST', path: `/rooms/${ROOM}/messages`, token: chat.access, json: { text } },
         [201],
@@ -576,7 +471,7 @@ export class Load {
       if (message) this.#expectations.expect(`message:${message.id}`, WATCHER_LISTENERS)
     }
     if (cycle % 10 === 9) {
-      await this.#http(
+      await this.#client.request(
         'GET /rooms/{name}/messages',
         { path: `/rooms/${ROOM}/messages?limit=20`, token: chat.access },
         [200],
@@ -656,7 +551,7 @@ export class Load {
       await sleep(1000)
       if (Date.now() - last < RENEW_MS) continue
       last = Date.now()
-      for (const session of this.#sessions.values()) await this.#refresh(session)
+      for (const session of this.#sessions.values()) await this.#client.refresh(session)
       await this.#wsWatcher?.request({ type: 'auth', token: this.#session('watcher').access })
       await this.#chatSocket?.request({ type: 'auth', token: this.#session('chat').access })
     }
@@ -710,6 +605,6 @@ export class Load {
 
   async close(): Promise<void> {
     for (const close of this.#closers.splice(0)) await close().catch(() => {})
-    await this.#pool.close()
+    await this.#client.close()
   }
 }
