@@ -1,5 +1,4 @@
 // Turns every failure into an RFC 9457 problem: domain errors, validation, framework errors, bugs.
-
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import FindMyWay from 'find-my-way'

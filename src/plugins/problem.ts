@@ -1,5 +1,4 @@
 // RFC 9457 problem details: the one shape of every REST error, its stable types and its OpenAPI entries.
-
 import { type Static, Type } from 'typebox'
 import { STATUS_CODES } from './node-http.ts'
 
