@@ -2,17 +2,8 @@
 // operations, so the load is steady and moderate rather than as much as the server can take. Every answer is
 // checked against the statuses that operation may give; every write that was acknowledged must reach each
 // listener that follows it (/ws and GraphQL subscriptions), else the event counts as lost.
-import { type Client, createClient } from 'graphql-ws'
-import WebSocket from 'ws'
-import {
-  describeError,
-  EVENT_GRACE_MS,
-  Expectations,
-  type Frame,
-  REQUEST_TIMEOUT_MS,
-  type Tally,
-  WsConnection,
-} from './soak-checks.ts'
+import { EVENT_GRACE_MS, Expectations, type Frame, type Tally, WsConnection } from './soak-checks.ts'
+import { GraphqlWsConnection } from './soak-graphql-ws.ts'
 import { type Session, SoakHttp } from './soak-http.ts'
 
 /** How many loops of each kind run, and the pause (ms) each takes between two operations. */
@@ -182,41 +173,10 @@ export class Load {
   }
 
   #graphqlListener(watcher: Session): void {
-    let closing = false
-    const client = createClient({
-      url: `${this.#origin.replace(/^http/, 'ws')}/graphql`,
-      webSocketImpl: WebSocket,
-      connectionParams: () => ({ authorization: `Bearer ${watcher.access}` }),
-      retryAttempts: 0,
-      lazy: false,
-      onNonLazyError: (error) => this.#tally.error(`${GQL_W}: connection failed`, String(error)),
-      on: {
-        closed: (event) => {
-          if (!closing) this.#tally.error(`${GQL_W}: closed`, String((event as { code?: number }).code))
-        },
-      },
-    })
-    this.#closers.push(async () => {
-      closing = true
-      await client.dispose()
-    })
-    const listen = <T>(query: string, onData: (data: T) => void) =>
-      client.subscribe<T>(
-        { query },
-        {
-          next: (result) => {
-            if (result.errors?.length || !result.data) {
-              this.#tally.error(`${GQL_W}: errors`, JSON.stringify(result))
-            } else onData(result.data as T)
-          },
-          error: (error) => this.#tally.error(`${GQL_W}: subscription failed`, describeError(error)),
-          complete: () => {
-            if (!closing) this.#tally.error(`${GQL_W}: subscription completed`, query)
-          },
-        },
-      )
+    const client = new GraphqlWsConnection(this.#origin, GQL_W, this.#tally, () => watcher.access, true)
+    this.#closers.push(() => client.close())
     const seen = (key: string) => this.#expectations.seen(GQL_W, key)
-    listen<{ itemEvents: { type: string; itemId: string; item: { version: number } | null } }>(
+    client.listen<{ itemEvents: { type: string; itemId: string; item: { version: number } | null } }>(
       'subscription { itemEvents { type itemId item { version } } }',
       ({ itemEvents: e }) => {
         if (e.type === 'CREATED') seen(`created:${e.itemId}`)
@@ -224,11 +184,11 @@ export class Load {
         else if (e.type === 'DELETED') seen(`deleted:${e.itemId}`)
       },
     )
-    listen<{ notifications: { itemId: string; newPrice: string } }>(
+    client.listen<{ notifications: { itemId: string; newPrice: string } }>(
       'subscription { notifications { itemId newPrice } }',
       ({ notifications: n }) => seen(`notified:${n.itemId}:${Math.round(Number(n.newPrice) * 100)}`),
     )
-    listen<{ roomMessages: { id: string } }>(
+    client.listen<{ roomMessages: { id: string } }>(
       `subscription { roomMessages(room: "${ROOM}") { id } }`,
       ({ roomMessages: m }) => seen(`message:${m.id}`),
     )
@@ -497,51 +457,14 @@ export class Load {
 
   async #graphqlWsChurnCycle(cycle: number): Promise<void> {
     const user = this.#session(`reader${1 + (cycle % 3)}`)
-    let closing = false
-    const client: Client = createClient({
-      url: `${this.#origin.replace(/^http/, 'ws')}/graphql`,
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${user.access}` },
-      retryAttempts: 0,
-      on: {
-        closed: (event) => {
-          const code = (event as { code?: number }).code
-          if (!closing && code !== 1000) this.#tally.error('graphql-ws (churn): closed', String(code))
-        },
-      },
-    })
-    const failed = (error: unknown) => this.#tally.error('graphql-ws (churn): failed', describeError(error))
+    const name = 'graphql-ws (churn)'
+    const client = new GraphqlWsConnection(this.#origin, name, this.#tally, () => user.access, false)
     // mercurius takes only subscriptions over the socket; writers create items all the time, so the first
     // event comes soon and tells that the subscription works.
-    let unsubscribe = () => {}
-    const received = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), REQUEST_TIMEOUT_MS)
-      const done = (ok: boolean) => {
-        clearTimeout(timer)
-        resolve(ok)
-      }
-      unsubscribe = client.subscribe(
-        { query: 'subscription { itemEvents { type itemId } }' },
-        {
-          next: (result) => {
-            if (result.errors?.length) failed(result.errors)
-            done(!result.errors?.length)
-          },
-          error: (error) => {
-            failed(error)
-            done(false)
-          },
-          complete: () => done(false),
-        },
-      )
-    })
+    const received = await client.first('subscription { itemEvents { type itemId } }', 200)
     this.#tally.request()
-    if (!received && this.#running)
-      this.#tally.error('graphql-ws (churn): no event within 10 s', 'itemEvents')
-    await sleep(200)
-    unsubscribe()
-    closing = true
-    await client.dispose()
+    if (!received && this.#running) this.#tally.error(`${name}: no event within 10 s`, 'itemEvents')
+    await client.close()
   }
 
   /** Keeps the long-lived sessions signed in: refresh, then the /ws connections re-authenticate. */
