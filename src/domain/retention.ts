@@ -15,6 +15,8 @@
 //
 // Every delete is idempotent and bounded (`batchSize` rows a statement), so instances may sweep at once and
 // a backlog never holds a long lock.
+
+import { UnavailableError } from './errors.ts'
 import { HISTORY, type MessageCursor } from './rooms.ts'
 
 /** The smallest per-room limit: what a client receives on joining a room is never cut short by it. */
@@ -82,6 +84,7 @@ export interface SweepCounts {
 
 export interface RetentionLog {
   info(details: Record<string, unknown>, message: string): void
+  warn(details: Record<string, unknown>, message: string): void
   error(details: Record<string, unknown>, message: string): void
 }
 
@@ -194,7 +197,7 @@ export interface SweeperOptions {
 /**
  * Runs `retention.sweep()` on a timer: the first within a minute of start (or one interval, when shorter),
  * then every interval, jittered so that instances started together do not sweep together. A failed sweep is
- * logged and retried at the next tick.
+ * logged (at warn when its dependency is unavailable) and retried at the next tick.
  */
 export class RetentionSweeper {
   readonly #retention: Pick<Retention, 'sweep'>
@@ -228,7 +231,12 @@ export class RetentionSweeper {
       this.#log.info({ ...counts, ms }, 'retention: sweep deleted refresh tokens and room messages')
       return counts
     } catch (error) {
-      this.#log.error({ err: error }, 'retention: sweep failed; the next one retries')
+      // The adapter logs an outage once, at error; a sweep it cut short is no second fault.
+      if (error instanceof UnavailableError) {
+        this.#log.warn({ dependency: error.dependency }, 'retention: sweep skipped, dependency unavailable')
+      } else {
+        this.#log.error({ err: error }, 'retention: sweep failed; the next one retries')
+      }
       return undefined
     }
   }

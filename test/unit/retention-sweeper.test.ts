@@ -1,6 +1,8 @@
-// The retention sweeper's timer, on fake timers: a failed sweep is logged and retried, the first sweep comes
-// within a minute and later ones every interval ±20%, and stop() ends a sweep between batches and waits for it.
+// The retention sweeper's timer, on fake timers: a failed sweep is logged (one an outage cut short at warn) and
+// retried, the first sweep comes within a minute and later ones every interval ±20%, and stop() ends a sweep
+// between batches and waits for it.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { UnavailableError } from '../../src/domain/errors.ts'
 import {
   Retention,
   type RetentionStore,
@@ -16,6 +18,8 @@ function recordingLog() {
     lines,
     info: (details: Record<string, unknown>, message: string) =>
       lines.push({ level: 'info', details, message }),
+    warn: (details: Record<string, unknown>, message: string) =>
+      lines.push({ level: 'warn', details, message }),
     error: (details: Record<string, unknown>, message: string) =>
       lines.push({ level: 'error', details, message }),
   }
@@ -46,6 +50,21 @@ describe('RetentionSweeper', () => {
     await vi.advanceTimersByTimeAsync(HOUR)
     expect(calls).toBe(2)
     expect(log.lines[1]).toMatchObject({ level: 'info', details: { refreshTokens: 1, roomMessages: 2 } })
+    await sweeper.stop()
+  })
+
+  it('logs a sweep cut short by an outage at warn: the outage itself is logged once, where it is seen', async () => {
+    const log = recordingLog()
+    const sweep = async (): Promise<SweepCounts> => {
+      throw new UnavailableError('database', { cause: new Error('connection terminated') })
+    }
+    const sweeper = new RetentionSweeper({ sweep }, { intervalMs: HOUR, log, random: () => 0.5 })
+    sweeper.start()
+    await vi.advanceTimersByTimeAsync(30_000 + HOUR)
+    expect(log.lines).toEqual([
+      { level: 'warn', details: { dependency: 'database' }, message: expect.stringMatching(/sweep skipped/) },
+      { level: 'warn', details: { dependency: 'database' }, message: expect.stringMatching(/sweep skipped/) },
+    ])
     await sweeper.stop()
   })
 
