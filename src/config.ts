@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { resolve } from 'node:path'
-import { Value } from 'typebox/value'
+import { Ajv } from 'ajv'
 import { MIN_ROOM_HISTORY } from './domain/retention.ts'
 import { type Settings, SettingsSchema } from './settings.ts'
 
@@ -16,23 +16,35 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
+const BOOLEAN: Record<string, boolean> = { true: true, '1': true, false: false, '0': false }
+
+// A boolean setting may be written true/false or 1/0, in any case.
+function booleanOf(key: string, value: string): unknown {
+  const schema = SettingsSchema.properties[key as keyof typeof SettingsSchema.properties]
+  return (schema as { type?: unknown }).type === 'boolean' ? (BOOLEAN[value.toLowerCase()] ?? value) : value
+}
+
 /** Builds settings from an environment-like record; throws ConfigError naming every bad variable. */
 export function parseSettings(env: Record<string, string | undefined>): Settings {
   const input: Record<string, unknown> = {}
   for (const key of Object.keys(SettingsSchema.properties)) {
     const value = env[key]
-    if (value !== undefined && (value !== '' || EMPTY_MEANS_NONE.has(key))) input[key] = value
+    if (value !== undefined && (value !== '' || EMPTY_MEANS_NONE.has(key))) input[key] = booleanOf(key, value)
   }
-  const withDefaults = Value.Default(SettingsSchema, input)
-  const converted = Value.Convert(SettingsSchema, withDefaults)
-  if (!Value.Check(SettingsSchema, converted)) {
-    const problems = Value.Errors(SettingsSchema, converted).map((e) => {
+  const validate = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false }).compile(
+    SettingsSchema,
+  )
+  // ajv fills in the defaults and converts the text of numbers (and of booleans, as read above) in place.
+  if (!validate(input)) {
+    const problems = (validate.errors ?? []).map((e) => {
       const name = e.instancePath.replace(/^\//, '') || 'settings'
-      return `${name}=${JSON.stringify(env[name] ?? '')}: ${e.message}`
+      const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues
+      const why = allowed ? `must be one of ${allowed.join(', ')}` : e.message
+      return `${name}=${JSON.stringify(env[name] ?? '')}: ${why}`
     })
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`)
   }
-  const settings = converted as Settings
+  const settings = input as Settings
   const badProxy = trustedProxies(settings).find((entry) => !isAddressOrCidr(entry))
   if (badProxy !== undefined) {
     throw new ConfigError(

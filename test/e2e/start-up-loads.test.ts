@@ -1,7 +1,7 @@
 // What a default start (SQLite, in-process limits, no metrics) loads: nothing that only an optional set-up
 // or a later call uses. Each of these cost start-up time and memory for good when it was loaded anyway
 // (bench/RESULTS.md): Node's bundled undici (pulled in by an ES `import` of node:http), ioredis, prom-client,
-// pg and the rate providers' undici.
+// pg, the rate providers' undici, and TypeBox's compiler and value modules (~300 modules; checks run on ajv).
 import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -13,7 +13,15 @@ const ROOT = new URL('../../', import.meta.url).pathname
 
 // Builds the app as the server does, then lists the built-ins and packages the process has loaded.
 const SCRIPT = `
-import { createRequire } from 'node:module'
+import { createRequire, registerHooks } from 'node:module'
+const typebox = new Set()
+registerHooks({
+  load(url, context, next) {
+    const part = /node_modules\\/typebox\\/build\\/(\\w+)\\//.exec(url)?.[1]
+    if (part) typebox.add(part)
+    return next(url, context)
+  },
+})
 const { loadSettings } = await import('./src/config.ts')
 const { buildApp } = await import('./src/app.ts')
 const app = await buildApp(loadSettings(), { logger: false })
@@ -24,7 +32,7 @@ for (const path of Object.keys(createRequire(import.meta.url).cache)) {
   if (name) packages.add(name)
 }
 const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule '))
-console.log(JSON.stringify({ builtins, packages: [...packages] }))
+console.log(JSON.stringify({ builtins, packages: [...packages], typebox: [...typebox] }))
 await app.close()
 `
 
@@ -40,14 +48,18 @@ describe('a default start', () => {
       cwd: ROOT,
       env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', METRICS_TOKEN: '' },
     })
-    const { builtins, packages } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
+    const { builtins, packages, typebox } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
       builtins: string[]
       packages: string[]
+      typebox: string[]
     }
     // The lists are read as meant: what the app does load is there.
     expect(packages).toEqual(expect.arrayContaining(['fastify', 'mercurius']))
     expect(builtins).toContain('NativeModule http')
+    expect(typebox).toContain('type')
     expect(builtins.filter((m) => m.includes('undici'))).toEqual([])
     expect(packages.filter((p) => ['ioredis', 'prom-client', 'pg', 'undici'].includes(p))).toEqual([])
+    // TypeBox builds the schemas; nothing of it checks values.
+    expect(typebox.filter((part) => ['compile', 'value', 'schema', 'format'].includes(part))).toEqual([])
   })
 })

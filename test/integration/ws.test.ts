@@ -45,7 +45,8 @@ async function tcp(at: string, headers: Record<string, string>): Promise<WsClien
 
 const createItem = (who: SignedUp, name: string) => itemCalls(() => t).create(who, { name })
 
-const error = (frame: Frame | string) => frame as { code: string; field?: string; id?: string }
+const error = (frame: Frame | string) =>
+  frame as { code: string; field?: string; id?: string; message?: string }
 
 describe('the original echo', () => {
   it('answers a text frame that is not a JSON object with Echo: {text}', async () => {
@@ -86,6 +87,20 @@ describe('bad frames get an error naming what is wrong, and the connection stays
     }
     c.send({ type: 'ping', id: 'still-there' })
     expect(await c.next()).toEqual({ type: 'pong', id: 'still-there' })
+  })
+
+  it('says which field is missing, which is unknown, and what is wrong with a value', async () => {
+    const c = await connect()
+    const cases: [Frame, string, string][] = [
+      [{ type: 'subscribe' }, '/topic', 'is required'],
+      [{ type: 'subscribe', topic: 'items', colour: 'red' }, '/colour', 'is not a known field'],
+      [{ type: 'ping', id: 7 }, '/id', 'must be string'],
+    ]
+    for (const [frame, field, message] of cases) {
+      c.send({ id: 'x', ...frame })
+      const answer = error(await c.next())
+      expect({ frame, field: answer.field, message: answer.message }).toEqual({ frame, field, message })
+    }
   })
 
   it('refuses binary frames', async () => {

@@ -38,6 +38,21 @@ describe('settings', () => {
   it('converts numbers and booleans from the environment', () => {
     const s = parseSettings({ PORT: '3000', ALLOW_SIGNUP: 'false', ACCESS_TOKEN_TTL: '60' })
     expect(s).toMatchObject({ PORT: 3000, ALLOW_SIGNUP: false, ACCESS_TOKEN_TTL: 60 })
+    expect(
+      parseSettings({ ALLOW_SIGNUP: '0', GRAPHQL_BATCHING: 'TRUE', RATE_LIMIT_ENABLED: 'False' }),
+    ).toMatchObject({ ALLOW_SIGNUP: false, GRAPHQL_BATCHING: true, RATE_LIMIT_ENABLED: false })
+    expect(parseSettings({ GRAPHQL_BATCHING: '1' }).GRAPHQL_BATCHING).toBe(true)
+  })
+
+  it('refuses a fraction where a whole number is meant, rather than cutting it', () => {
+    expect(() => parseSettings({ PORT: '3000.5' })).toThrow(/PORT="3000.5": must be integer/)
+    expect(() => parseSettings({ ACCESS_TOKEN_TTL: '1e-1' })).toThrow(/ACCESS_TOKEN_TTL/)
+  })
+
+  it('names the values a setting may take', () => {
+    expect(() => parseSettings({ LOG_LEVEL: 'loud' })).toThrow(
+      /LOG_LEVEL="loud": must be one of fatal, error, warn, info, debug, trace, silent/,
+    )
   })
 
   it('names every bad variable', () => {

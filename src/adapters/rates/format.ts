@@ -1,6 +1,7 @@
 // What a provider's format adapter provides: where its latest USD rates are and how to read them. A body that
 // is not exactly the documented shape is refused (InvalidQuote), never half-read into a wrong price.
-import { Compile } from 'typebox/compile'
+import type { ValidateFunction } from 'ajv'
+import { firstError, validatorOf } from '../../domain/check.ts'
 import { HOME_CURRENCY, isCurrency } from '../../domain/currencies.ts'
 import type { Decimal } from '../../domain/decimal.ts'
 import { parseDecimal } from '../../domain/decimal.ts'
@@ -27,19 +28,13 @@ export function under(base: URL, path: string): URL {
 }
 
 /** A value checked against its schema, or an InvalidQuote naming the first thing wrong with it. */
-export function validated<T>(
-  validator: {
-    Check(value: unknown): value is T
-    Errors(value: unknown): { instancePath: string; message: string }[]
-  },
-  value: unknown,
-): T {
-  if (validator.Check(value)) return value
-  const [first] = validator.Errors(value)
+export function validated<T>(validator: ValidateFunction<T>, value: unknown): T {
+  if (validator(value)) return value
+  const first = firstError(validator)
   throw new InvalidQuote(`${first?.instancePath || '/'} ${first?.message ?? 'is invalid'}`)
 }
 
-export const compile = Compile
+export const compile = validatorOf
 
 export function parseJson(body: string): unknown {
   try {

@@ -1,8 +1,9 @@
 // The /ws protocol: every frame is a JSON object with a `type`. Client frames are validated against these
 // schemas (which also generate the AsyncAPI document); server frames are documented by them. A text frame that
 // is not a JSON object is echoed back as `Echo: {text}`, as the original system did.
+import type { ValidateFunction } from 'ajv'
 import { type Static, type TSchema, Type } from 'typebox'
-import { Compile } from 'typebox/compile'
+import { firstError, validatorOf } from '../../domain/check.ts'
 import { MESSAGE_TEXT, ROOM_NAME } from '../../domain/rooms.ts'
 
 /** Close codes, documented in the AsyncAPI document and the README. */
@@ -86,9 +87,9 @@ export type ClientFrame = {
   [K in keyof typeof CLIENT_FRAMES]: Static<(typeof CLIENT_FRAMES)[K]>
 }[keyof typeof CLIENT_FRAMES]
 
-const validators = Object.fromEntries(
-  Object.entries(CLIENT_FRAMES).map(([type, schema]) => [type, Compile(schema as TSchema)]),
-) as Record<string, ReturnType<typeof Compile>>
+const validators: Record<string, ValidateFunction> = Object.fromEntries(
+  Object.entries(CLIENT_FRAMES).map(([type, schema]) => [type, validatorOf(schema as TSchema)]),
+)
 
 /** What is wrong with a frame: its field (a JSON pointer) and why. */
 export interface FrameError {
@@ -107,17 +108,17 @@ export function readFrame(value: Record<string, unknown>): ClientFrame | FrameEr
       message: `type must be one of ${Object.keys(CLIENT_FRAMES).join(', ')}`,
     }
   }
-  if (validator.Check(value)) return value as ClientFrame
-  const [first] = validator.Errors(value)
-  const params = (first?.params ?? {}) as { additionalProperties?: string[]; requiredProperties?: string[] }
+  if (validator(value)) return value as ClientFrame
+  const first = firstError(validator)
+  const params = (first?.params ?? {}) as { additionalProperty?: string; missingProperty?: string }
   const path = first?.instancePath ?? ''
-  if (params.requiredProperties?.[0]) {
-    return { code: 'invalid-frame', field: `${path}/${params.requiredProperties[0]}`, message: 'is required' }
+  if (params.missingProperty !== undefined) {
+    return { code: 'invalid-frame', field: `${path}/${params.missingProperty}`, message: 'is required' }
   }
-  if (params.additionalProperties?.[0]) {
+  if (params.additionalProperty !== undefined) {
     return {
       code: 'invalid-frame',
-      field: `${path}/${params.additionalProperties[0]}`,
+      field: `${path}/${params.additionalProperty}`,
       message: 'is not a known field',
     }
   }
