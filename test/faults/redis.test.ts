@@ -73,6 +73,26 @@ describe('a hung Redis', () => {
     }
   })
 
+  it('answers a /ws room join it cannot record as unavailable, with when to retry, and keeps the connection', async () => {
+    const c = await injectWs(t.app, alice.auth)
+    await redis.stop()
+    try {
+      c.send({ type: 'subscribe', topic: 'room:lobby', id: 'join' })
+      expect(await c.next(isType('error'))).toEqual({
+        type: 'error',
+        id: 'join',
+        code: 'unavailable',
+        message: 'The service cannot answer now. Try again shortly.',
+        retry_after: expect.any(Number),
+      })
+      c.send({ type: 'ping', id: 'alive' })
+      expect(await c.next(isType('pong'))).toEqual({ type: 'pong', id: 'alive' })
+    } finally {
+      await redis.start()
+    }
+    c.ws.terminate()
+  })
+
   it('keeps /ws clients connected through a Redis restart, and delivers to them again after', async () => {
     const c = await injectWs(t.app)
     c.send({ type: 'subscribe', topic: 'items' })

@@ -1,7 +1,8 @@
 // Presence shared by every instance: one hash per room (connection -> expiry, user, name, joined), changed
 // only by Lua scripts on Redis's clock, so "first connection of this user" and "last one gone" are decided
 // atomically even when two tabs of one user join on two instances at once.
-import type { Redis } from 'ioredis'
+import { type Redis, ReplyError } from 'ioredis'
+import { UnavailableError } from '../../domain/errors.ts'
 import type { Departure, PresenceMember, PresenceStore } from '../../domain/presence.ts'
 
 // Shared by the scripts: Redis's clock, and whether another live connection of a user is in the room.
@@ -86,6 +87,13 @@ return gone
 
 type Entry = [expires: number, userId: string, name: string, joined: number]
 
+// Redis down or hung: the caller answers "unavailable, retry shortly" (reconnection backs off to 2 s), not
+// "internal". An error Redis replied with (a script's own) is a bug, and stays one.
+function unavailable(error: unknown): never {
+  if (error instanceof ReplyError) throw error
+  throw new UnavailableError('redis', { cause: error, retryAfterSeconds: 2 })
+}
+
 interface PresenceRedis extends Redis {
   trestleJoin(key: string, rooms: string, ...args: (string | number)[]): Promise<number>
   trestleLeave(key: string, rooms: string, connectionId: string, room: string): Promise<number>
@@ -116,19 +124,22 @@ export class RedisPresence implements PresenceStore {
 
   async join(room: string, connectionId: string, member: PresenceMember, ttlMs: number): Promise<boolean> {
     const args = [connectionId, member.userId, member.name, ttlMs, room]
-    return (await this.#redis.trestleJoin(this.#key(room), this.#rooms, ...args)) === 1
+    return (await this.#redis.trestleJoin(this.#key(room), this.#rooms, ...args).catch(unavailable)) === 1
   }
 
   async leave(room: string, connectionId: string): Promise<boolean> {
-    return (await this.#redis.trestleLeave(this.#key(room), this.#rooms, connectionId, room)) === 1
+    const left = this.#redis.trestleLeave(this.#key(room), this.#rooms, connectionId, room)
+    return (await left.catch(unavailable)) === 1
   }
 
   async refresh(room: string, connectionIds: readonly string[], ttlMs: number): Promise<void> {
-    if (connectionIds.length > 0) await this.#redis.trestleRefresh(this.#key(room), ttlMs, ...connectionIds)
+    if (connectionIds.length === 0) return
+    await this.#redis.trestleRefresh(this.#key(room), ttlMs, ...connectionIds).catch(unavailable)
   }
 
   async members(room: string): Promise<PresenceMember[]> {
-    const entries = (await this.#redis.trestleMembers(this.#key(room))).map((raw) => JSON.parse(raw) as Entry)
+    const raws = await this.#redis.trestleMembers(this.#key(room)).catch(unavailable)
+    const entries = raws.map((raw) => JSON.parse(raw) as Entry)
     entries.sort((a, b) => a[3] - b[3])
     const seen = new Map<string, PresenceMember>()
     for (const [, userId, name] of entries) if (!seen.has(userId)) seen.set(userId, { userId, name })
@@ -137,8 +148,9 @@ export class RedisPresence implements PresenceStore {
 
   async sweep(): Promise<Departure[]> {
     const departures: Departure[] = []
-    for (const room of await this.#redis.smembers(this.#rooms)) {
-      for (const raw of await this.#redis.trestleSweep(this.#key(room), this.#rooms, room)) {
+    for (const room of await this.#redis.smembers(this.#rooms).catch(unavailable)) {
+      const gone = await this.#redis.trestleSweep(this.#key(room), this.#rooms, room).catch(unavailable)
+      for (const raw of gone) {
         const [, userId, name] = JSON.parse(raw) as Entry
         departures.push({ room, member: { userId, name } })
       }

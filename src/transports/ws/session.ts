@@ -4,7 +4,7 @@ import { decodeJwt } from 'jose'
 import type WebSocket from 'ws'
 import type { Authenticator } from '../../auth/authenticator.ts'
 import type { MaybeActor } from '../../domain/actor.ts'
-import { DomainError, InvalidInputError } from '../../domain/errors.ts'
+import { DomainError, InvalidInputError, UnavailableError } from '../../domain/errors.ts'
 import type { EventBus } from '../../domain/events.ts'
 import type { PresenceStore } from '../../domain/presence.ts'
 import { RateLimitedError, type RateLimits } from '../../domain/rate-limits.ts'
@@ -35,7 +35,10 @@ export interface SessionContext extends WsServices {
   authTimeoutMs: number
   /** How long a presence entry lives without a refresh. */
   presenceTtlMs: number
-  log: { error(details: Record<string, unknown>, message: string): void }
+  log: {
+    warn(details: Record<string, unknown>, message: string): void
+    error(details: Record<string, unknown>, message: string): void
+  }
 }
 
 /** Events replayed to a resuming client at most (the buffer holds about as many per topic). */
@@ -379,8 +382,9 @@ export class Session implements Follower {
     try {
       for (const room of [...this.#rooms]) await this.#leave(room)
     } catch (error) {
-      // Presence then expires on its own.
-      this.#ctx.log.error({ err: error }, 'websocket: leaving rooms failed')
+      // Presence then expires on its own. An outage is logged once where it is seen, not per connection.
+      const level = error instanceof UnavailableError ? 'warn' : 'error'
+      this.#ctx.log[level]({ err: error }, 'websocket: leaving rooms failed')
     }
   }
 }
