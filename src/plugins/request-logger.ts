@@ -36,18 +36,29 @@ class RequestLogger {
     return this.#logger().child(bindings, options)
   }
 
-  fatal = this.#at('fatal')
-  error = this.#at('error')
-  warn = this.#at('warn')
-  info = this.#at('info')
-  debug = this.#at('debug')
-  trace = this.#at('trace')
-  silent: LogFn = () => {}
+  // Methods, not per-instance closures: one of these is made for every request.
+  fatal(...args: Parameters<LogFn>): void {
+    this.#write('fatal', args)
+  }
+  error(...args: Parameters<LogFn>): void {
+    this.#write('error', args)
+  }
+  warn(...args: Parameters<LogFn>): void {
+    this.#write('warn', args)
+  }
+  info(...args: Parameters<LogFn>): void {
+    this.#write('info', args)
+  }
+  debug(...args: Parameters<LogFn>): void {
+    this.#write('debug', args)
+  }
+  trace(...args: Parameters<LogFn>): void {
+    this.#write('trace', args)
+  }
+  silent(): void {}
 
-  #at(level: Level): LogFn {
-    return ((...args: Parameters<LogFn>) => {
-      if (this.isLevelEnabled(level)) this.#logger()[level](...args)
-    }) as LogFn
+  #write(level: Level, args: Parameters<LogFn>): void {
+    if (this.isLevelEnabled(level)) this.#logger()[level](...args)
   }
 
   #logger(): Logger {
