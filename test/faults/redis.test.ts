@@ -1,6 +1,7 @@
 // Redis hung (SIGSTOP) under writes, on a redis-server of this file's own: the event bus rests after a failed
 // publish as the limiter does, so writes do not each wait out the command timeout; readiness notices a hung
 // Redis with a bounded PING; when Redis thaws, events flow again by themselves.
+import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DomainEvent } from '../../src/domain/events.ts'
 import { createTestApp, type SignedUp, signUpAndIn, type TestApp } from '../support/app.ts'
@@ -119,5 +120,42 @@ describe('a hung Redis', () => {
     }
     expect(heard).toBe(true)
     c.ws.terminate()
+  })
+})
+
+describe('Redis gone while /ws clients are in rooms', () => {
+  it('logs the outage once: a closing connection that cannot leave its rooms is a warning, not an error', async () => {
+    const lines: { level: number; msg: string }[] = []
+    const stream = { write: (line: string) => void lines.push(JSON.parse(line)) }
+    const logged = await createTestApp(
+      { REDIS_URL: redis.url, REDIS_TIMEOUT: String(REDIS_TIMEOUT) },
+      { log: pino({ level: 'info' }, stream) },
+      { level: 'info', stream },
+    )
+    try {
+      const bob = await signUpAndIn(logged)
+      const clients = [await injectWs(logged.app, bob.auth), await injectWs(logged.app, bob.auth)]
+      for (const c of clients) {
+        c.send({ type: 'subscribe', topic: 'room:lobby', id: 'in' })
+        await c.next(isType('ack'))
+      }
+      await redis.stop()
+      try {
+        for (const c of clients) c.ws.terminate()
+        const leaving = () => lines.filter((l) => l.msg === 'websocket: leaving rooms failed')
+        // Bounded: each close is handled within a few turns of the loop once Redis refuses at once.
+        for (let i = 0; i < 100 && leaving().length < clients.length; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        }
+        expect(leaving().map((l) => l.level)).toEqual([40, 40])
+        expect(lines.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([
+          'redis: connection lost; reconnecting',
+        ])
+      } finally {
+        await redis.start()
+      }
+    } finally {
+      await logged.close()
+    }
   })
 })

@@ -1,6 +1,6 @@
 // Builds an app on a database of its own for one test file, plus the calls most tests start with.
 import { randomUUID } from 'node:crypto'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { FastifyInstance, FastifyServerOptions, LightMyRequestResponse } from 'fastify'
 import { inject } from 'vitest'
 import { buildApp } from '../../src/app.ts'
 import { parseSettings } from '../../src/config.ts'
@@ -18,6 +18,8 @@ export interface TestApp {
 export async function createTestApp(
   env: Record<string, string> = {},
   overrides: ContainerOverrides = {},
+  /** Pino options for the app's logger; none by default. */
+  logger: FastifyServerOptions['logger'] = false,
 ): Promise<TestApp> {
   const database = await createTestDatabase()
   // The scaled-out project shares limits through Redis, each app under a prefix of its own.
@@ -36,7 +38,7 @@ export async function createTestApp(
     ...env,
   })
   const container = await createContainer(settings, overrides)
-  const app = await buildApp(settings, { logger: false, container })
+  const app = await buildApp(settings, { logger, container })
   return {
     app,
     container,
