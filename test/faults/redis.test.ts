@@ -1,6 +1,7 @@
 // Redis hung (SIGSTOP) under writes, on a redis-server of this file's own: the event bus rests after a failed
 // publish as the limiter does, so writes do not each wait out the command timeout; readiness notices a hung
-// Redis with a bounded PING; when Redis thaws, events flow again by themselves.
+// Redis with a bounded PING; when Redis thaws, events flow again by themselves. Redis stopped under /ws
+// clients: a room join is answered 'unavailable', and the outage is logged once, not per connection.
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DomainEvent } from '../../src/domain/events.ts'
