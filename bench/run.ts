@@ -259,6 +259,19 @@ try {
     const b = summary.get(ours)
     if (a && b) notes.push(`${ours}: ${ratio(b, a).toFixed(1)}× the ${original}.`)
   }
+  // The same rows against the floor: what they cost beyond what §2 keeps on every response.
+  const floorRow = summary.get('bare Fastify hello with request id and security headers')
+  const againstFloor = scenarios
+    .filter((s) => s.name.startsWith('Trestle') && !s.versus)
+    .flatMap((s) => {
+      const row = summary.get(s.name)
+      return row && floorRow
+        ? [`${s.name.replace(/^Trestle /, '')} ${(100 * ratio(row, floorRow)).toFixed(0)}%`]
+        : []
+    })
+  if (againstFloor.length > 0) {
+    notes.push(`Against the floor row (request id and security headers) instead: ${againstFloor.join('; ')}.`)
+  }
   for (const note of notes) console.log(`\n${note}`)
 } finally {
   await stopAll()
