@@ -1,7 +1,7 @@
 // Presence shared by every instance: one hash per room (connection -> expiry, user, name, joined), changed
 // only by Lua scripts on Redis's clock, so "first connection of this user" and "last one gone" are decided
 // atomically even when two tabs of one user join on two instances at once.
-import { type Redis, ReplyError } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { UnavailableError } from '../../domain/errors.ts'
 import type { Departure, PresenceMember, PresenceStore } from '../../domain/presence.ts'
 
@@ -88,9 +88,10 @@ return gone
 type Entry = [expires: number, userId: string, name: string, joined: number]
 
 // Redis down or hung: the caller answers "unavailable, retry shortly" (reconnection backs off to 2 s), not
-// "internal". An error Redis replied with (a script's own) is a bug, and stays one.
+// "internal". An error Redis replied with (a script's own) is a bug, and stays one. Known by its name: a
+// value import of ioredis here would load it at every start, with or without REDIS_URL.
 function unavailable(error: unknown): never {
-  if (error instanceof ReplyError) throw error
+  if (error instanceof Error && error.name === 'ReplyError') throw error
   throw new UnavailableError('redis', { cause: error, retryAfterSeconds: 2 })
 }
 
