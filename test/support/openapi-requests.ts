@@ -255,8 +255,10 @@ export function build(
   let url = op.path
   for (const p of op.parameters.filter((p) => p.in === 'path')) {
     const value = resolve(g.path[p.name], hints, op.path)
-    // An empty segment addresses another route, not this operation with a refused id.
-    const segment = asText(value) || '-'
+    // An empty segment addresses another route, not this operation with a refused id; so do "." and "..",
+    // which URL resolution removes before a request is sent (RFC 3986 §5.2.4; inject too), even encoded.
+    const text = asText(value)
+    const segment = text === '' || text === '.' || text === '..' ? '-' : text
     if (!textAccepted(p.schema, segment)) refused.push(`path ${p.name}`)
     url = url.replace(`{${p.name}}`, encodeURIComponent(segment.toWellFormed()))
   }
