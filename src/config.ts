@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { resolve } from 'node:path'
-import { Ajv } from 'ajv'
+import { rulesAjv } from './domain/check.ts'
 import { MIN_ROOM_HISTORY } from './domain/retention.ts'
 import { type Settings, SettingsSchema } from './settings.ts'
 
@@ -31,9 +31,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     const value = env[key]
     if (value !== undefined && (value !== '' || EMPTY_MEANS_NONE.has(key))) input[key] = booleanOf(key, value)
   }
-  const validate = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false }).compile(
-    SettingsSchema,
-  )
+  const validate = rulesAjv({ allErrors: true, useDefaults: true, coerceTypes: true }).compile(SettingsSchema)
   // ajv fills in the defaults and converts the text of numbers (and of booleans, as read above) in place.
   if (!validate(input)) {
     const problems = (validate.errors ?? []).map((e) => {

@@ -2,25 +2,13 @@
 // reported); query strings, paths and headers are text, so their numbers and booleans are coerced, but only
 // from plain decimal text. Text that is not well-formed Unicode is refused wherever it is sent, before any
 // route runs, rather than stored as something else than what was sent.
-import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
-import addFormats from 'ajv-formats'
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv'
 import type { FastifyInstance, FastifySchema } from 'fastify'
+import { rulesAjv } from '../domain/check.ts'
 
+// Every error of a request is reported, and nothing sent is dropped.
 function build(options: Options): Ajv {
-  const ajv = new Ajv({
-    allErrors: true,
-    removeAdditional: false,
-    useDefaults: true,
-    strict: false,
-    // Our schemas are checked against the OpenAPI 3.1 dialect by test/integration/openapi.test.ts; checking
-    // each against ajv's meta-schema again at every start-up cost 3% of it (npm run bench:startup).
-    validateSchema: false,
-    // Money is `multipleOf: 0.01`; compare with a tolerance, as 0.29 / 0.01 is 28.999999999999996.
-    multipleOfPrecision: 6,
-    ...options,
-  })
-  addFormats.default(ajv)
-  return ajv
+  return rulesAjv({ allErrors: true, removeAdditional: false, useDefaults: true, ...options })
 }
 
 /** An error in ajv's shape, the one Fastify gives its validation errors and src/plugins/errors.ts reports. */
