@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { freePort } from '../test/support/free-port.ts'
-import { NODE_FLAGS } from './node-flags.ts'
+import { ENTRY, NODE_FLAGS } from './node-flags.ts'
 
 const run = promisify(execFile)
 const ROOT = new URL('..', import.meta.url).pathname
@@ -39,19 +39,16 @@ export interface StartOptions {
   onLog?: (line: string) => void
 }
 
-/** Starts `node src/server.ts` on core 0 with the given settings and waits until it is ready. */
+/** Starts the server as `npm start` does (`node src/main.js`) on core 0 with the given settings and waits
+ * until it is ready. */
 export async function startServer(env: Record<string, string>, options: StartOptions = {}): Promise<Server> {
   const port = await freePort()
   const dataDir = await mkdtemp(join(tmpdir(), 'trestle-bench-'))
-  const child: ChildProcess = spawn(
-    'taskset',
-    ['-c', '0', process.execPath, ...NODE_FLAGS, 'src/server.ts'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', options.onLog ? 'pipe' : 'ignore', 'inherit'],
-    },
-  )
+  const child: ChildProcess = spawn('taskset', ['-c', '0', process.execPath, ...NODE_FLAGS, ENTRY], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', options.onLog ? 'pipe' : 'ignore', 'inherit'],
+  })
   const { onLog } = options
   if (onLog && child.stdout) createInterface({ input: child.stdout }).on('line', onLog)
   const exited = new Promise<number | string>((resolve) =>

@@ -1,11 +1,11 @@
 // `npm run bench:startup [-- runs] [--postgres]`: start-up to ready and resident memory (issue 12 §3).
-// Each run spawns `node src/server.ts` on core 0 with a fresh DATA_DIR (SQLite; with --postgres, a fresh
+// Each run spawns the server as `npm start` does (`node src/main.js`) on core 0 with a fresh DATA_DIR (SQLite; with --postgres, a fresh
 // database on a throwaway PostgreSQL), times spawn -> first 200 from /health/ready, reads VmRSS from
 // /proc/<pid>/status after 3 s idle, once the idle server has released memory (src/memory-release.ts, after
 // MEMORY_RELEASE_IDLE, which this sets to 5 s), again after a burst of REST requests and one GraphQL query,
 // and once released again.
 // Each Trestle run starts twice on its DATA_DIR: first (no module cache yet), then the restart, which
-// finds the compiled modules the first start saved there (src/compile-cache.ts) and is measured in full. Bare Fastify (bench/baselines.ts) is started the same way for comparison. Prints Markdown.
+// finds the compiled modules the first start saved there (src/main.js) and is measured in full. Bare Fastify (bench/baselines.ts) is started the same way for comparison. Prints Markdown.
 // STARTUP_NODE_FLAGS="--max-semi-space-size=4" passes V8/Node flags to Trestle's process (to try one).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { freePort } from '../test/support/free-port.ts'
 import { type PostgresServer, startPostgres } from '../test/support/postgres-server.ts'
-import { NODE_FLAGS } from './node-flags.ts'
+import { ENTRY, NODE_FLAGS } from './node-flags.ts'
 
 const args = process.argv.slice(2)
 const runs = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 7)
@@ -156,11 +156,11 @@ async function trestle(run: number): Promise<Sample> {
     await admin.query(`create database ${name}`)
     env.DATABASE_URL = database.url.replace(/\/postgres$/, `/${name}`)
   }
-  const first = await spawnReady([...nodeFlags, 'src/server.ts'], env, '/health/ready')
+  const first = await spawnReady([...nodeFlags, ENTRY], env, '/health/ready')
   // Long enough for the module cache to be saved (2 s after listening).
   await sleep(IDLE_MS)
   await stopChild(first.child)
-  const server = await spawnReady([...nodeFlags, 'src/server.ts'], env, '/health/ready')
+  const server = await spawnReady([...nodeFlags, ENTRY], env, '/health/ready')
   try {
     const pid = server.child.pid ?? 0
     await sleep(IDLE_MS)

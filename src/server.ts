@@ -1,15 +1,9 @@
-// The server process: settings, listen, and a graceful stop on SIGTERM or SIGINT.
-import { enableModuleCache, saveModuleCache } from './compile-cache.ts'
+// The server process: settings, listen, and a graceful stop on SIGTERM or SIGINT. `npm start` runs it through
+// src/main.js, which first turns on the module cache.
 import { ConfigError, loadSettings } from './config.ts'
 import { releaseMemoryWhenIdle } from './memory-release.ts'
 import type { Settings } from './settings.ts'
 import { storageFailure } from './start-failure.ts'
-
-const [major = 0] = process.versions.node.split('.').map(Number)
-if (major < 24) {
-  console.error(`Trestle needs Node.js 24 or later; this is ${process.version}. Run it with "npm start".`)
-  process.exit(1)
-}
 
 let settings: Settings
 try {
@@ -20,8 +14,7 @@ try {
   process.exit(1)
 }
 
-// The application loads after this, its modules from the cache when they are there.
-enableModuleCache(settings.DATA_DIR)
+// Only valid settings load the application's 1,700 modules.
 const { buildApp } = await import('./app.ts')
 const { stopAccepting } = await import('./plugins/closing.ts')
 
@@ -62,7 +55,6 @@ process.once('SIGINT', () => void stop('SIGINT'))
 
 try {
   await app.listen({ host: settings.HOST, port: settings.PORT })
-  saveModuleCache()
   if (settings.MEMORY_RELEASE_IDLE > 0) {
     const stopReleasing = releaseMemoryWhenIdle(
       settings.MEMORY_RELEASE_IDLE * 1000,

@@ -1,7 +1,8 @@
-// Starts the real server (`node src/server.ts`) as a child process on a free loopback port, for
+// Starts the real server (`node src/server.ts`, or another entry) as a child process on a free loopback port, for
 // end-to-end tests that talk to it over HTTP; stop() sends SIGTERM and resolves with the exit code.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from './free-port.ts'
 
@@ -16,7 +17,12 @@ export interface ServerProcess {
 }
 
 export interface StartOptions {
-  dataDir: string
+  /** Undefined: DATA_DIR left unset, so the server takes its default under `cwd`. */
+  dataDir: string | undefined
+  /** The file run: src/server.ts unless said (`npm start` runs src/main.js, which adds the module cache). */
+  entry?: string
+  /** The server's working directory: the repository unless said. */
+  cwd?: string
   /** Undefined or empty: SQLite in dataDir. */
   databaseUrl?: string | undefined
   /** Extra environment variables. */
@@ -33,20 +39,22 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 export async function startServer(options: StartOptions): Promise<ServerProcess> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const child = spawn(process.execPath, ['src/server.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: options.dataDir,
-      DATABASE_URL: options.databaseUrl ?? '',
-      LOG_LEVEL: 'warn',
-      // A real client's session would spend the anonymous quota; the rate-limit suites turn limits on.
-      RATE_LIMIT_ENABLED: 'false',
-      ...options.env,
-    },
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: 'test',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: options.dataDir,
+    DATABASE_URL: options.databaseUrl ?? '',
+    LOG_LEVEL: 'warn',
+    // A real client's session would spend the anonymous quota; the rate-limit suites turn limits on.
+    RATE_LIMIT_ENABLED: 'false',
+    ...options.env,
+  }
+  if (options.dataDir === undefined) delete env.DATA_DIR
+  const child = spawn(process.execPath, [options.entry ?? join(ROOT, 'src/server.ts')], {
+    cwd: options.cwd ?? ROOT,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let text = ''
