@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../test/support/free-port.ts'
 import { token } from './lib.ts'
-import { NODE_FLAGS } from './node-flags.ts'
+import { ENTRY, NODE_FLAGS } from './node-flags.ts'
 import { wrk } from './wrk.ts'
 
 const seconds = Number(process.argv[2] ?? 10)
@@ -36,11 +36,27 @@ function name(node: Node): string {
   return `${functionName || '(anonymous)'}${file ? ` ${file}:${lineNumber + 1}` : ''}`
 }
 
-// Top functions by self time and by time on the stack, for the samples taken between `from` and `to`.
+// Where a function's code lives: its package, Node's HTTP or stream internals, a folder of ours, or V8's own
+// entries ((garbage collector), (idle), (program)) and C++ functions called by name.
+function area(node: Node): string {
+  const { functionName, url } = node.callFrame
+  if (!url) return functionName.startsWith('(') ? functionName : `${functionName} (C++)`
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1]
+  if (pkg) return pkg
+  if (/^node:(_http_|http$|internal\/http)/.test(url)) return 'node: http'
+  if (/^node:(net|internal\/streams|internal\/stream_base|stream)/.test(url)) return 'node: net and streams'
+  if (url.startsWith('node:')) return 'node: other'
+  const ours = /\/src\/((?:adapters|transports)\/[^/]+|[^/]+)/.exec(url)?.[1]
+  return ours ? `src/${ours}` : url
+}
+
+// Top functions by self time and by time on the stack, and self time by area, for the samples taken between
+// `from` and `to`; with `requests`, each area's share also as CPU µs per request.
 function summarise(
   profile: Profile,
   from: number,
   to: number,
+  requests: number,
   top = Number(process.env.PROFILE_TOP ?? 25),
 ): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
@@ -48,14 +64,19 @@ function summarise(
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
   const self = new Map<string, number>()
   const total = new Map<string, number>()
+  const areas = new Map<string, number>()
   let samples = 0
+  let sampledUs = 0
   let time = profile.startTime
   profile.samples.forEach((id, i) => {
-    time += profile.timeDeltas[i] ?? 0
+    const delta = profile.timeDeltas[i] ?? 0
+    time += delta
     if (time < from || time > to) return
     samples++
+    sampledUs += delta
     const leaf = byId.get(id)
     if (leaf) self.set(name(leaf), (self.get(name(leaf)) ?? 0) + 1)
+    if (leaf) areas.set(area(leaf), (areas.get(area(leaf)) ?? 0) + 1)
     const seen = new Set<string>()
     for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
       const node = byId.get(n)
@@ -70,7 +91,16 @@ function summarise(
       .slice(0, top)
       .map(([n, c]) => `  ${((100 * c) / Math.max(1, samples)).toFixed(1).padStart(5)}%  ${n}`)
       .join('\n')
-  return `${samples} samples\nby self time:\n${rank(self)}\non the stack:\n${rank(total)}`
+  // A sample stands for the time since the one before it: the share of the window, spread over its requests.
+  const usPerSample = sampledUs / Math.max(1, samples) / Math.max(1, requests)
+  const byArea = [...areas]
+    .sort((a, b) => b[1] - a[1])
+    .map(
+      ([n, c]) =>
+        `  ${((100 * c) / Math.max(1, samples)).toFixed(1).padStart(5)}%  ${(c * usPerSample).toFixed(2).padStart(6)} µs  ${n}`,
+    )
+    .join('\n')
+  return `${samples} samples\nby self time:\n${rank(self)}\non the stack:\n${rank(total)}\nby area (self time; µs of the window per request, idle included):\n${byArea}`
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'trestle-profile-'))
@@ -78,7 +108,7 @@ const port = await freePort()
 const url = `http://127.0.0.1:${port}`
 const child = spawn(
   'taskset',
-  ['-c', '0', process.execPath, ...NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${dir}`, 'src/server.ts'],
+  ['-c', '0', process.execPath, ...NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${dir}`, ENTRY],
   {
     cwd: ROOT,
     env: {
@@ -139,12 +169,14 @@ try {
   ] as const
   // PROFILE_ONLY=<regex>: only the matching routes.
   const only = new RegExp(process.env.PROFILE_ONLY ?? '.')
-  const windows: [string, number, number][] = []
+  const windows: [string, number, number, number][] = []
   for (const [label, request] of routes.filter(([label]) => only.test(label))) {
     await wrk(request, { seconds: Math.min(3, seconds), connections: 50, scratch: dir }) // warm-up
     const from = nowUs()
     const m = await wrk(request, { seconds, connections: 50, scratch: dir })
-    windows.push([`${label}: ${m.requestsPerSecond.toFixed(0)} req/s under the profiler`, from, nowUs()])
+    const to = nowUs()
+    const requests = (m.requestsPerSecond * (to - from)) / 1e6
+    windows.push([`${label}: ${m.requestsPerSecond.toFixed(0)} req/s under the profiler`, from, to, requests])
   }
   child.kill('SIGTERM')
   await exited
@@ -154,7 +186,9 @@ try {
   // PROFILE_KEEP=<file>: keep the V8 profile, to open in Chrome's DevTools or query further.
   if (process.env.PROFILE_KEEP) await writeFile(process.env.PROFILE_KEEP, text)
   const profile = JSON.parse(text) as Profile
-  for (const [label, from, to] of windows) console.log(`\n## ${label}\n${summarise(profile, from, to)}`)
+  for (const [label, from, to, requests] of windows) {
+    console.log(`\n## ${label}\n${summarise(profile, from, to, requests)}`)
+  }
 } finally {
   if (child.exitCode === null && child.signalCode === null) {
     child.kill('SIGTERM')

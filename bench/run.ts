@@ -1,7 +1,9 @@
 // `npm run bench [-- seconds rounds]` (BENCH_ONLY=<regex> for some rows): Trestle against the baselines in one run. Every server is pinned to
 // core 0 and started here; wrk runs on core 1; the rounds interleave the scenarios so that a noisy moment
 // hits them all alike; each row shows the median over rounds, and each ratio the median of the rounds' own
-// ratios. Prints issue 12's table as Markdown.
+// ratios. Each round starts every server afresh: instances of one server started alike can settle at
+// different speeds (bench/RESULTS.md), so a row's median is over as many instances as rounds, not one
+// instance's luck. Prints issue 12's table as Markdown.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -58,12 +60,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 const json = { 'content-type': 'application/json' }
 const notes: string[] = []
-const scenarios: Scenario[] = []
-const scratch = await mkdtemp(join(tmpdir(), 'trestle-bench-'))
-let redis: RedisServer | undefined
-try {
-  // Redis stands in for another host: on the load's core, never taking the server's.
-  redis = await startRedisServer({ cpus: '1' })
+const me = 'Trestle GET /users/me (bearer, limiter on)'
+const byId = 'Trestle GET /items/{id} (anonymous, limiter on)'
+
+/** Starts every server of the table, fresh, and returns the rows to measure on them. */
+async function startServers(redis: RedisServer, withoutFastapi: string | undefined): Promise<Scenario[]> {
+  const scenarios: Scenario[] = []
   const raw = await started(startBaseline('raw'))
   const bare = await started(startBaseline('fastify'))
   const floor = await started(startBaseline('floor'))
@@ -83,9 +85,7 @@ try {
     { name: 'bare Fastify hello with request id and security headers', request: { url: `${floor.url}/` } },
   )
 
-  const missing = await fastapiMissing()
-  if (missing) notes.push(`The original FastAPI system is left out: ${missing}.`)
-  else {
+  if (!withoutFastapi) {
     const fastapi = await started(startFastapi(redis.url))
     const auth = { authorization: `Bearer ${await fastapiToken(fastapi.url)}` }
     scenarios.push(
@@ -127,8 +127,6 @@ try {
   // Off by default (METRICS_TOKEN unset); what turning it on costs is a row of its own.
   const metered = await started(startServer({ ...limits, METRICS_TOKEN: 'bench-metrics-token-0123456789' }))
   const meteredBearer = `Bearer ${await token(metered.url)}`
-  const me = 'Trestle GET /users/me (bearer, limiter on)'
-  const byId = 'Trestle GET /items/{id} (anonymous, limiter on)'
   scenarios.push(
     {
       name: 'Trestle GET /health/live',
@@ -187,21 +185,30 @@ try {
       target: 'reported',
     },
   )
-
   // BENCH_ONLY=<regex>: only the matching rows, with bare Fastify and the rows they are compared with.
   const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined
-  if (only) {
-    const wanted = scenarios.filter((s) => only.test(s.name))
-    const kept = new Set(['bare Fastify hello', ...wanted.flatMap((s) => [s.name, s.versus ?? ''])])
-    scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => kept.has(s.name)))
-  }
+  if (!only) return scenarios
+  const wanted = scenarios.filter((s) => only.test(s.name))
+  const kept = new Set(['bare Fastify hello', ...wanted.flatMap((s) => [s.name, s.versus ?? ''])])
+  return scenarios.filter((s) => kept.has(s.name))
+}
+
+const scratch = await mkdtemp(join(tmpdir(), 'trestle-bench-'))
+let redis: RedisServer | undefined
+try {
+  // Redis stands in for another host: on the load's core, never taking the server's.
+  redis = await startRedisServer({ cpus: '1' })
+  const missing = await fastapiMissing()
+  if (missing) notes.push(`The original FastAPI system is left out: ${missing}.`)
 
   const load = (s: Scenario, length: number) =>
     wrk(s.request, { seconds: length, connections: CONNECTIONS, scratch })
-  // Warm-up: JIT compilers, caches and connection pools settle before anything counts.
-  for (const s of scenarios) await load(s, Math.min(seconds, 3))
   const results = new Map<string, Measured[]>()
+  let scenarios: Scenario[] = []
   for (let round = 1; round <= rounds; round++) {
+    scenarios = await startServers(redis, missing)
+    // Warm-up: JIT compilers, caches and connection pools settle before anything counts.
+    for (const s of scenarios) await load(s, Math.min(seconds, 3))
     for (const s of scenarios) {
       const m = await load(s, seconds)
       results.set(s.name, [...(results.get(s.name) ?? []), m])
@@ -209,6 +216,7 @@ try {
         `round ${round}/${rounds} ${s.name}: ${m.requestsPerSecond.toFixed(0)} req/s, p99 ${m.latencyP99Ms} ms`,
       )
     }
+    await stopAll()
   }
 
   const summary = new Map<string, Summary>()
@@ -227,8 +235,9 @@ try {
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
   const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1))
   console.log(
-    `${rounds} interleaved rounds × ${seconds} s, wrk -t1 -c${CONNECTIONS} on core 1, servers on core 0, ` +
-      `${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, medians over rounds\n`,
+    `${rounds} interleaved rounds × ${seconds} s, wrk -t1 -c${CONNECTIONS} on core 1, servers on core 0 ` +
+      `(started afresh each round), ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ` +
+      `medians over rounds\n`,
   )
   console.log('| scenario | req/s | p50 ms | p99 ms | ratio | target | met | errors |')
   console.log('|---|---|---|---|---|---|---|---|')
