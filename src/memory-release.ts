@@ -3,9 +3,9 @@
 // back, judges the allocation rate from the last collections; at idle none runs, so it goes on seeing the
 // burst's rate and never acts (`node --trace-memory-reducer`: "high alloc" every 8 s, forever). Here, an
 // interval with the event loop idle after the heap grew runs the collection V8 keeps for low memory
-// (compacting, shrinking both generations) once; more work re-arms it. Start-up alone leaves ~50 MB of such
-// memory (RSS 174 -> 122 MB in `npm run bench:startup`, which sets MEMORY_RELEASE_IDLE=5). Not free: the
-// next traffic finds a small young generation that has to grow back (15–30% fewer requests for a few
+// (compacting, shrinking both generations) once; more work re-arms it. Start-up alone leaves ~40 MB of such
+// memory (RSS 153 -> 111 MB on a restart in `npm run bench:startup`, with MEMORY_RELEASE_IDLE=5). Not free:
+// the next traffic finds a small young generation that has to grow back (15–30% fewer requests for a few
 // seconds, p99 up to 130 ms), which is why the default interval is minutes.
 import { performance } from 'node:perf_hooks'
 import { getHeapStatistics, setFlagsFromString } from 'node:v8'
