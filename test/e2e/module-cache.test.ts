@@ -52,7 +52,7 @@ describe('the module cache', () => {
     } finally {
       expect(await first.stop()).toBe(0)
     }
-    // The first start had to strip the types itself: the probe tells the truth.
+    // The probe does see the stripper: the first start had to strip the types itself.
     expect(first.output()).toContain(STRIPPER_LOADED)
     expect(statSync(dataDir).mode & 0o777).toBe(0o700)
     expect(existsSync(join(dataDir, 'compile-cache'))).toBe(true)

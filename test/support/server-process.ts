@@ -1,5 +1,5 @@
-// Starts the real server (`node src/server.ts`, or another entry) as a child process on a free loopback port, for
-// end-to-end tests that talk to it over HTTP; stop() sends SIGTERM and resolves with the exit code.
+// Starts the real server (`node src/server.ts`, or another entry) as a child process on a free loopback port,
+// for end-to-end tests that talk to it over HTTP; stop() sends SIGTERM and resolves with the exit code.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
