@@ -19,7 +19,12 @@ export function sharedSerializers(
     if (typeof schema !== 'object' || schema === null) return compile(route)
     let serializer = built.get(schema)
     if (!serializer) {
-      serializer = compile(route)
+      // Built on its first response, not at start-up (30 ms of it), as the validators are.
+      let made: Serializer | undefined
+      serializer = (data) => {
+        made ??= compile(route)
+        return made(data)
+      }
       built.set(schema, serializer)
     }
     return serializer

@@ -155,12 +155,32 @@ function plainNumbers(validate: ValidateFunction, schema: object): ValidateFunct
   return checked
 }
 
+// Compiled on the route's first request, not at start-up: compiling every route's schemas was 95 ms of a
+// 650 ms restart, and a route never called never pays for them (npm run bench:startup). A schema ajv cannot
+// compile still fails every route's tests, as it fails the first request.
+function onFirstUse(compile: () => ValidateFunction): ValidateFunction {
+  let compiled: ValidateFunction | undefined
+  const validate = ((data: unknown, context?: object) => {
+    compiled ??= compile()
+    const valid = compiled(data, context as never)
+    validate.errors = compiled.errors
+    return valid
+  }) as ValidateFunction
+  // Fastify hands ajv the parent object (so that it may coerce the root) only when it sees this; ajv's
+  // functions take it whether they coerce or not.
+  validate.schemaEnv = true as unknown as ValidateFunction['schemaEnv']
+  return validate
+}
+
 export function installValidators(app: FastifyInstance): void {
   const body = build({ coerceTypes: false })
   const text = build({ coerceTypes: 'array' })
   app.setValidatorCompiler<FastifySchema>(({ schema, httpPart }) => {
-    if (httpPart === 'body') return body.compile(schema as object)
-    return plainNumbers(text.compile(schema as object), schema as object)
+    if (httpPart === 'body') return onFirstUse(() => body.compile(schema as object))
+    return plainNumbers(
+      onFirstUse(() => text.compile(schema as object)),
+      schema as object,
+    )
   })
 
   // JSON bodies as Fastify parses them (prototype poisoning refused), but refused whole when a string

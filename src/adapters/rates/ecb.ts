@@ -6,21 +6,19 @@
 // shape (one day, every Cube accounted for) and TypeBox validates what it read.
 import { Type } from 'typebox'
 import { type Decimal, divide, ONE, parseDecimal } from '../../domain/decimal.ts'
-import { compile, DATE_PATTERN, InvalidQuote, quoteOf, type RateFormat, under, validated } from './format.ts'
+import { DATE_PATTERN, InvalidQuote, quoteOf, type RateFormat, under, validated } from './format.ts'
 
-const Day = compile(
-  Type.Object({
-    time: Type.String({ pattern: DATE_PATTERN }),
-    rates: Type.Array(
-      Type.Object({
-        currency: Type.String({ pattern: '^[A-Z]{3}$' }),
-        // A positive decimal, as the ECB writes it: "1.0823", "162.47".
-        rate: Type.String({ pattern: '^(?:0|[1-9]\\d{0,8})(?:\\.\\d{1,10})?$' }),
-      }),
-      { minItems: 1, maxItems: 500 },
-    ),
-  }),
-)
+const Day = Type.Object({
+  time: Type.String({ pattern: DATE_PATTERN }),
+  rates: Type.Array(
+    Type.Object({
+      currency: Type.String({ pattern: '^[A-Z]{3}$' }),
+      // A positive decimal, as the ECB writes it: "1.0823", "162.47".
+      rate: Type.String({ pattern: '^(?:0|[1-9]\\d{0,8})(?:\\.\\d{1,10})?$' }),
+    }),
+    { minItems: 1, maxItems: 500 },
+  ),
+})
 
 const ENVELOPE = /^(?:<\?xml[^>]*\?>\s*)?<gesmes:Envelope\b[^>]*>[\s\S]*<\/gesmes:Envelope>$/
 const DAY = /<Cube\s+time=(['"])([^'"<>]*)\1\s*>/g

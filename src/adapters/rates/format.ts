@@ -1,6 +1,6 @@
 // What a provider's format adapter provides: where its latest USD rates are and how to read them. A body that
 // is not exactly the documented shape is refused (InvalidQuote), never half-read into a wrong price.
-import type { ValidateFunction } from 'ajv'
+import type { Static, TSchema } from 'typebox'
 import { firstError, validatorOf } from '../../domain/check.ts'
 import { HOME_CURRENCY, isCurrency } from '../../domain/currencies.ts'
 import type { Decimal } from '../../domain/decimal.ts'
@@ -27,14 +27,16 @@ export function under(base: URL, path: string): URL {
   return url
 }
 
-/** A value checked against its schema, or an InvalidQuote naming the first thing wrong with it. */
-export function validated<T>(validator: ValidateFunction<T>, value: unknown): T {
+/**
+ * A value checked against its schema, or an InvalidQuote naming the first thing wrong with it. The check is
+ * compiled on the first body read, not when the server starts.
+ */
+export function validated<T extends TSchema>(schema: T, value: unknown): Static<T> {
+  const validator = validatorOf(schema)
   if (validator(value)) return value
   const first = firstError(validator)
   throw new InvalidQuote(`${first?.instancePath || '/'} ${first?.message ?? 'is invalid'}`)
 }
-
-export const compile = validatorOf
 
 export function parseJson(body: string): unknown {
   try {

@@ -1,27 +1,16 @@
 // Frankfurter (api.frankfurter.app): GET /latest?from=USD -> {"amount":1,"base":"USD","date":"…","rates":{…}}.
 import { Type } from 'typebox'
-import {
-  compile,
-  DATE_PATTERN,
-  parseJson,
-  quoteOf,
-  RATE_BOUNDS,
-  type RateFormat,
-  under,
-  validated,
-} from './format.ts'
+import { DATE_PATTERN, parseJson, quoteOf, RATE_BOUNDS, type RateFormat, under, validated } from './format.ts'
 
-const Body = compile(
-  Type.Object({
-    amount: Type.Literal(1),
-    base: Type.Literal('USD'),
-    date: Type.String({ pattern: DATE_PATTERN }),
-    rates: Type.Record(Type.String({ pattern: '^[A-Z]{3}$' }), Type.Number(RATE_BOUNDS), {
-      additionalProperties: false,
-      minProperties: 1,
-    }),
+const Body = Type.Object({
+  amount: Type.Literal(1),
+  base: Type.Literal('USD'),
+  date: Type.String({ pattern: DATE_PATTERN }),
+  rates: Type.Record(Type.String({ pattern: '^[A-Z]{3}$' }), Type.Number(RATE_BOUNDS), {
+    additionalProperties: false,
+    minProperties: 1,
   }),
-)
+})
 
 export const frankfurter: RateFormat = {
   kind: 'frankfurter',

@@ -87,9 +87,7 @@ export type ClientFrame = {
   [K in keyof typeof CLIENT_FRAMES]: Static<(typeof CLIENT_FRAMES)[K]>
 }[keyof typeof CLIENT_FRAMES]
 
-const validators: Record<string, ValidateFunction> = Object.fromEntries(
-  Object.entries(CLIENT_FRAMES).map(([type, schema]) => [type, validatorOf(schema as TSchema)]),
-)
+const FRAME_TYPES: ReadonlyMap<string, TSchema> = new Map(Object.entries(CLIENT_FRAMES))
 
 /** What is wrong with a frame: its field (a JSON pointer) and why. */
 export interface FrameError {
@@ -100,7 +98,9 @@ export interface FrameError {
 
 /** A client frame, or what is wrong with it. */
 export function readFrame(value: Record<string, unknown>): ClientFrame | FrameError {
-  const validator = typeof value.type === 'string' ? validators[value.type] : undefined
+  // Compiled on the first frame of its type (validatorOf keeps it), not when the module loads.
+  const schema = typeof value.type === 'string' ? FRAME_TYPES.get(value.type) : undefined
+  const validator: ValidateFunction | undefined = schema && validatorOf(schema)
   if (!validator) {
     return {
       code: 'unknown-type',
