@@ -87,4 +87,17 @@ describe('the module cache', () => {
     expect(existsSync(join(defaultDir, 'trestle.sqlite'))).toBe(true)
     expect(existsSync(join(defaultDir, 'compile-cache'))).toBe(true)
   })
+
+  it('is kept in the DATA_DIR that .env names, as the settings read it', async () => {
+    await writeFile(join(root, '.env'), 'DATA_DIR=from-env-file\n')
+    const server = await startServer({ ...options, dataDir: undefined, cwd: root })
+    try {
+      await saved(server)
+    } finally {
+      expect(await server.stop()).toBe(0)
+    }
+    expect(existsSync(join(root, 'from-env-file', 'trestle.sqlite'))).toBe(true)
+    expect(existsSync(join(root, 'from-env-file', 'compile-cache'))).toBe(true)
+    expect(existsSync(join(root, 'data'))).toBe(false)
+  })
 })
