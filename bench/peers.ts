@@ -14,6 +14,8 @@ const PYTHON = '/usr/bin/python3'
 
 export interface Peer {
   url: string
+  /** Its process group (the process and any it starts), which `npm run bench` pauses while others are measured. */
+  group: number
   stop(): Promise<void>
 }
 
@@ -36,6 +38,8 @@ async function startPinned(command: string[], env: Record<string, string>, path:
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
+    // A group of its own: uvicorn runs under bash, and a pause must reach both.
+    detached: true,
   })
   const url = `http://127.0.0.1:${port}`
   const stop = async () => {
@@ -50,7 +54,7 @@ async function startPinned(command: string[], env: Record<string, string>, path:
     await stop()
     throw error
   }
-  return { url, stop }
+  return { url, group: child.pid ?? 0, stop }
 }
 
 /** `raw` (node:http), `fastify` (hello with a response schema, POST /items with body validation) or `floor`

@@ -3,18 +3,20 @@
 // hits them all alike; each row shows the median over rounds, and each ratio the median of the rounds' own
 // ratios. Each round starts every server afresh: instances of one server started alike can settle at
 // different speeds (bench/RESULTS.md), so a row's median is over as many instances as rounds, not one
-// instance's luck. Prints issue 12's table as Markdown.
+// instance's luck. While a row is measured every other server is paused, so that its core is its own.
+// Prints issue 12's table as Markdown.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type RedisServer, startRedisServer } from '../test/support/redis-server.ts'
-import { startServer, token } from './lib.ts'
+import { type Server, startServer, token } from './lib.ts'
 import { fastapiMissing, fastapiToken, type Peer, startBaseline, startFastapi } from './peers.ts'
 import { type Measured, type Request, wrk } from './wrk.ts'
 
 const seconds = Number(process.argv[2] ?? 10)
 const rounds = Number(process.argv[3] ?? 3)
 const CONNECTIONS = 50
+const SETTLE_SECONDS = 2
 
 interface Scenario {
   name: string
@@ -46,12 +48,35 @@ const ratio = (row: Summary, base: Summary) => perRound(row, base, (m) => m.requ
 const atLeast = (share: number) => (row: Summary, base: Summary) => ratio(row, base) >= share
 
 const stops: (() => Promise<void>)[] = []
-async function started<T extends Peer>(peer: Promise<T>): Promise<T> {
+// Each server's process group, by its origin. While one server is measured every other is paused (SIGSTOP):
+// idle, the other Trestle instances still ran on the same core (timers, and V8's collections of what their
+// own rounds left), which fell on whichever row came next.
+const groups = new Map<string, number>()
+async function started<T extends Peer | Server>(peer: Promise<T>): Promise<T> {
   const p = await peer
   stops.push(() => p.stop())
+  groups.set(new URL(p.url).origin, 'group' in p ? p.group : p.pid)
   return p
 }
+function signalGroup(group: number, signal: 'SIGSTOP' | 'SIGCONT'): void {
+  try {
+    process.kill(-group, signal)
+  } catch (error) {
+    // A server that has exited is reported by its stop().
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error
+  }
+}
+function pauseAllBut(url: string): void {
+  const measured = new URL(url).origin
+  for (const [origin, group] of groups) if (origin !== measured) signalGroup(group, 'SIGSTOP')
+}
+function resumeAll(): void {
+  for (const group of groups.values()) signalGroup(group, 'SIGCONT')
+}
 async function stopAll(): Promise<void> {
+  // A stopped process would hold SIGTERM until continued.
+  resumeAll()
+  groups.clear()
   for (const stop of stops.splice(0).reverse()) await stop().catch(() => {})
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -210,7 +235,12 @@ try {
     // Warm-up: JIT compilers, caches and connection pools settle before anything counts.
     for (const s of scenarios) await load(s, Math.min(seconds, 3))
     for (const s of scenarios) {
-      const m = await load(s, seconds)
+      pauseAllBut(s.request.url)
+      // Paused while earlier rows ran, the server's load shedding counts the pause as event-loop delay and
+      // sheds (503) until its next sample (SHED_SAMPLE_INTERVAL, 1 s): a short load first, not counted.
+      const m = await load(s, SETTLE_SECONDS)
+        .then(() => load(s, seconds))
+        .finally(resumeAll)
       results.set(s.name, [...(results.get(s.name) ?? []), m])
       console.error(
         `round ${round}/${rounds} ${s.name}: ${m.requestsPerSecond.toFixed(0)} req/s, p99 ${m.latencyP99Ms} ms`,
