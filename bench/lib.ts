@@ -48,8 +48,6 @@ export async function startServer(env: Record<string, string>, options: StartOpt
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', options.onLog ? 'pipe' : 'ignore', 'inherit'],
-    // A process group of its own, as bench/peers.ts's servers, so that `npm run bench` can pause it.
-    detached: true,
   })
   const { onLog } = options
   if (onLog && child.stdout) createInterface({ input: child.stdout }).on('line', onLog)

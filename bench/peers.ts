@@ -14,7 +14,7 @@ const PYTHON = '/usr/bin/python3'
 
 export interface Peer {
   url: string
-  /** Its process group (the process and any it starts), which `npm run bench` pauses while others are measured. */
+  /** Its process group (the process and any it starts): `npm run bench` pauses it while others are measured. */
   group: number
   stop(): Promise<void>
 }
@@ -38,7 +38,8 @@ async function startPinned(command: string[], env: Record<string, string>, path:
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
-    // A group of its own: uvicorn runs under bash, and a pause must reach both.
+    // A group of its own: uvicorn runs under bash, and a pause must reach both. `npm run bench`, the only
+    // user, stops them on SIGINT, which no longer reaches them from the terminal.
     detached: true,
   })
   const url = `http://127.0.0.1:${port}`

@@ -48,19 +48,20 @@ const ratio = (row: Summary, base: Summary) => perRound(row, base, (m) => m.requ
 const atLeast = (share: number) => (row: Summary, base: Summary) => ratio(row, base) >= share
 
 const stops: (() => Promise<void>)[] = []
-// Each server's process group, by its origin. While one server is measured every other is paused (SIGSTOP):
-// idle, the other Trestle instances still ran on the same core (timers, and V8's collections of what their
-// own rounds left), which fell on whichever row came next.
-const groups = new Map<string, number>()
+// What to pause, by origin: a Trestle server's pid (taskset runs node in its place), a peer's process group
+// (as minus its id). While one server is measured every other is paused (SIGSTOP): idle, the other Trestle
+// instances still ran on the same core (timers, and V8's collections of what their own rounds left), which
+// fell on whichever row came next.
+const pausable = new Map<string, number>()
 async function started<T extends Peer | Server>(peer: Promise<T>): Promise<T> {
   const p = await peer
   stops.push(() => p.stop())
-  groups.set(new URL(p.url).origin, 'group' in p ? p.group : p.pid)
+  pausable.set(new URL(p.url).origin, 'group' in p ? -p.group : p.pid)
   return p
 }
-function signalGroup(group: number, signal: 'SIGSTOP' | 'SIGCONT'): void {
+function sendSignal(target: number, name: 'SIGSTOP' | 'SIGCONT'): void {
   try {
-    process.kill(-group, signal)
+    process.kill(target, name)
   } catch (error) {
     // A server that has exited is reported by its stop().
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error
@@ -68,15 +69,15 @@ function signalGroup(group: number, signal: 'SIGSTOP' | 'SIGCONT'): void {
 }
 function pauseAllBut(url: string): void {
   const measured = new URL(url).origin
-  for (const [origin, group] of groups) if (origin !== measured) signalGroup(group, 'SIGSTOP')
+  for (const [origin, target] of pausable) if (origin !== measured) sendSignal(target, 'SIGSTOP')
 }
 function resumeAll(): void {
-  for (const group of groups.values()) signalGroup(group, 'SIGCONT')
+  for (const target of pausable.values()) sendSignal(target, 'SIGCONT')
 }
 async function stopAll(): Promise<void> {
   // A stopped process would hold SIGTERM until continued.
   resumeAll()
-  groups.clear()
+  pausable.clear()
   for (const stop of stops.splice(0).reverse()) await stop().catch(() => {})
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
