@@ -5,8 +5,9 @@
 // interval with the event loop idle after the heap grew runs the collection V8 keeps for low memory
 // (compacting, shrinking both generations) once; more work re-arms it. Start-up alone leaves ~40 MB of such
 // memory (RSS 153 -> 111 MB on a restart in `npm run bench:startup`, with MEMORY_RELEASE_IDLE=5). Not free:
-// the next traffic finds a small young generation that has to grow back (15–30% fewer requests for a few
-// seconds, p99 up to 130 ms), which is why the default interval is minutes.
+// after it (as after V8's own memory reducer) Node's process.nextTick is optimized again ten times slower and
+// /health/live serves a third fewer requests for as long as measured (bench/RESULTS.md, not yet understood),
+// which is why the default interval is minutes.
 import { performance } from 'node:perf_hooks'
 import { getHeapStatistics, setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
