@@ -155,10 +155,10 @@ function plainNumbers(validate: ValidateFunction, schema: object): ValidateFunct
   return checked
 }
 
-// Compiled on the route's first request, not at start-up: with the serializers, that took ~70 ms of a 720 ms
-// restart (ajv's 47 compiles were 95 ms, 58 of them the settings'), and a route never called never pays for
-// them (npm run bench:startup). A schema ajv cannot compile still fails every route's tests, as it fails the
-// first request.
+// Compiled on the route's first request, not at start-up: with the serializers, that took ~80 ms of a ~715 ms
+// restart (ajv's 47 compiles were 95 ms, 58 ms of it the settings' check, which still runs at start), and a
+// route never called never pays for them (npm run bench:startup). A schema ajv cannot compile still fails
+// every route's tests, as it fails the first request.
 function onFirstUse(compile: () => ValidateFunction): ValidateFunction {
   let compiled: ValidateFunction | undefined
   const validate = ((data: unknown, context?: object) => {

@@ -2,7 +2,7 @@
 // or a later call uses. Each of these cost start-up time and memory for good when it was loaded anyway
 // (bench/RESULTS.md): Node's bundled undici (pulled in by an ES `import` of node:http), ioredis, prom-client,
 // pg, the rate providers' undici, and TypeBox's compiler and value modules (~300 modules; checks run on ajv).
-// Nor does it compile a request or response schema: each is compiled on its first use (~100 ms of a restart).
+// Nor does it compile a request or response schema: each is compiled on its first use (~80 ms of a restart).
 import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
