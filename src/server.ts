@@ -4,6 +4,7 @@ import { ConfigError, loadSettings } from './config.ts'
 import { releaseMemoryWhenIdle } from './memory-release.ts'
 import type { Settings } from './settings.ts'
 import { storageFailure } from './start-failure.ts'
+import { keepTickShape } from './tick-shape.ts'
 
 let settings: Settings
 try {
@@ -13,6 +14,8 @@ try {
   console.error(error.message)
   process.exit(1)
 }
+
+await keepTickShape()
 
 // Only valid settings load the application's 1,700 modules.
 const { buildApp } = await import('./app.ts')
