@@ -1,12 +1,21 @@
 // The baselines `npm run bench` compares Trestle with: `node bench/baselines.ts raw|fastify|floor`, listening
 // on PORT. raw: node:http answering hello. fastify: a hello with a response schema and a POST with body
 // validation. floor: the hello with only what issue 12 §2 says every Trestle response keeps, from Trestle's
-// own plugins: a UUID request id and its header, the security headers, pino at warn.
+// own plugins: a UUID request id and its header, the security headers, pino at warn with Trestle's request
+// loggers (made only when a line is written) and its one line per request.
 import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import Fastify from 'fastify'
 import requestId from '../src/plugins/request-id.ts'
+import { RequestLog } from '../src/plugins/request-log.ts'
+import { requestLogger } from '../src/plugins/request-logger.ts'
 import security from '../src/plugins/security.ts'
+import { keepTickShape } from '../src/tick-shape.ts'
+
+// Each baseline keeps a tick object alive as Trestle does (src/tick-shape.ts): without it, Node's nextTick
+// is slowed in most fresh processes (bare Fastify's hello 64-70k against 82-88k req/s, bench/RESULTS.md),
+// and a baseline would be measured at its worst against Trestle at its best.
+await keepTickShape()
 
 // Exiting on SIGTERM rather than dying of it lets Node save the module cache named by NODE_COMPILE_CACHE,
 // which bench/startup.ts gives the baseline so that it restarts as Trestle does.
@@ -36,7 +45,12 @@ if (kind === 'raw') {
   app.post('/items', { schema: { body: item, response: { 200: item } } }, async (req) => req.body)
   await app.listen({ port, host: '127.0.0.1' })
 } else if (kind === 'floor') {
-  const app = Fastify({ logger: { level: 'warn' }, genReqId: () => randomUUID() })
+  const app = Fastify({
+    logger: { level: 'warn' },
+    logController: new RequestLog(),
+    childLoggerFactory: requestLogger,
+    genReqId: () => randomUUID(),
+  })
   await app.register(requestId)
   await app.register(security, { corsOrigins: '', publicUrl: '' })
   const hello = { type: 'object', properties: { hello: { type: 'string' } } } as const

@@ -4,7 +4,8 @@
 // src/memory-release.ts) frees the shapes when no tick is queued; the next tick makes them anew, V8 records
 // "any" for good, and each key is added by a call into the runtime: `process.nextTick` 3.5 times slower and
 // `/health/live` a third slower for as long as the process lives (bench/RESULTS.md). A live tick object holds
-// its shapes. It is taken inside a tick, where the running resource is the tick itself; an async hook would
+// its shapes. Most fresh processes were slowed alike before any such collection (bare Fastify's hello 64-70k
+// against 82-88k req/s with one kept; why is not yet known), and keeping one helps them as much. It is taken inside a tick, where the running resource is the tick itself; an async hook would
 // also see it, but enabling one even briefly slows every promise afterwards (~11%).
 import { executionAsyncResource } from 'node:async_hooks'
 
