@@ -1,7 +1,8 @@
 // The tick object src/tick-shape.ts keeps is one of Node's own, so the shape V8 recorded for
 // `process.nextTick`'s literal survives a memory-reducing collection (the one src/memory-release.ts and V8's
-// memory reducer run): ticks made after it still have that shape. Compared by V8 itself (%HaveSameMap), in a
-// process of its own, since the collection and the natives flag would reach every test of this worker.
+// memory reducer run): ticks made after it still have that shape, and the module hands back the same object
+// each time (it holds it). Compared by V8 itself (%HaveSameMap), in a process of its own, since the
+// collection and the natives flag would reach every test of this worker.
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
