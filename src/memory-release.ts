@@ -4,9 +4,10 @@
 // burst's rate and never acts (`node --trace-memory-reducer`: "high alloc" every 8 s, forever). Here, an
 // interval with the event loop idle after the heap grew runs the collection V8 keeps for low memory
 // (compacting, shrinking both generations) once; more work re-arms it. Start-up alone leaves ~40 MB of such
-// memory (RSS 153 -> 111 MB on a restart in `npm run bench:startup`, with MEMORY_RELEASE_IDLE=5). Such a
-// collection frees the shapes of objects no longer alive, which cost Node's process.nextTick a third of
-// /health/live's throughput for good until src/tick-shape.ts kept one tick object alive.
+// memory (RSS 153 -> 111 MB on a restart in `npm run bench:startup`, with MEMORY_RELEASE_IDLE=5). Not free:
+// the collection discards the optimized code of the hot path, so the next traffic's first seconds run 5-16%
+// slower while V8 optimizes it again, which is why the default interval is minutes. (It also frees shapes
+// no live object has; that cost /health/live a third for good until src/tick-shape.ts kept a tick alive.)
 import { performance } from 'node:perf_hooks'
 import { getHeapStatistics, setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
