@@ -11,6 +11,7 @@ import closing from './plugins/closing.ts'
 import docs from './plugins/docs.ts'
 import errors from './plugins/errors.ts'
 import loadShedding, { withLoad } from './plugins/load-shedding.ts'
+import { stdoutLogStream } from './plugins/log-stream.ts'
 import httpMetrics from './plugins/metrics.ts'
 import metricsRoute from './plugins/metrics-route.ts'
 import rateLimit from './plugins/rate-limit.ts'
@@ -38,6 +39,7 @@ const REQUEST_ID = /^[\w.:-]{1,64}$/
 export function loggerOptions(settings: Settings): FastifyServerOptions['logger'] {
   return {
     level: settings.LOG_LEVEL,
+    stream: stdoutLogStream(),
     // Never log a credential, whatever a future log line includes.
     redact: {
       paths: [

@@ -1,15 +1,17 @@
 // One log line per request (Fastify's default is two). Request logging is a measurable share of a request's
-// cost, so the line stays small, and is written cheaply: through one logger for the whole app, with the
-// request id as a field, rather than a per-request child, and without the redaction pass. The line's fields
-// are fixed and none of them is a redacted path; an error's line goes through the redacting logger.
+// cost, so the line stays small and is written cheaply: its fields are fixed, so it is built as the JSON
+// pino would write (the same start, from pino's own level, time and bindings; the same fields in the same
+// order) without pino's walk over an object, the per-request child or the redaction pass (no field is a
+// redacted path). An error's line goes through the per-request logger, redacted.
 
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify'
-import type { Logger } from 'pino'
+import pino, { type Logger } from 'pino'
+
+const { lsCacheSym, timeSym, chindingsSym, streamSym } = pino.symbols
+
+const INFO = pino.levels.values.info as number
 
 export class RequestLog extends LogController {
-  // The app's logger without redaction; made on the first line, as the logger does not exist before the app.
-  #lines: Logger | undefined
-
   override incomingRequest(): void {}
 
   override requestCompleted(
@@ -19,18 +21,22 @@ export class RequestLog extends LogController {
   ): void {
     // At LOG_LEVEL=warn a successful request writes nothing: build nothing either.
     if (!error && !(reply.log as Partial<Pick<Logger, 'isLevelEnabled'>>).isLevelEnabled?.('info')) return
-    const line = {
-      method: request.method,
-      url: request.url,
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime * 10) / 10,
-      user: request.actor?.id,
-    }
+    const ms = Math.round(reply.elapsedTime * 10) / 10
+    const user = request.actor?.id
     if (error) {
+      const line = { method: request.method, url: request.url, status: reply.statusCode, ms, user }
       reply.log.error({ ...line, err: error }, 'request errored')
       return
     }
-    this.#lines ??= (request.server.log as Logger).child({}, { redact: [] })
-    this.#lines.info({ reqId: request.id, ...line }, 'request completed')
+    const log = request.server.log as unknown as Record<symbol, unknown>
+    const start = (log[lsCacheSym] as Record<number, string>)[INFO]
+    const time = (log[timeSym] as () => string).call(log)
+    const stream = log[streamSym] as { write(text: string): unknown }
+    stream.write(
+      `${start}${time}${log[chindingsSym] as string},"reqId":${JSON.stringify(request.id)},` +
+        `"method":${JSON.stringify(request.method)},"url":${JSON.stringify(request.url)},` +
+        `"status":${reply.statusCode},"ms":${ms}${user === undefined ? '' : `,"user":${JSON.stringify(user)}`},` +
+        `"msg":"request completed"}\n`,
+    )
   }
 }
