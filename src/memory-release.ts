@@ -1,15 +1,14 @@
 // Gives memory back to the system once the server goes idle after work. V8 keeps what the work grew: the
 // young generation at its peak size, old-space pages committed. Its memory reducer, which should give them
-// back, judges the allocation rate from the last collections; at idle none runs, so it may go on seeing the
-// burst's rate and never act (`node --trace-memory-reducer`: "high alloc" every 8 s, forever, after start-up;
-// after some bursts it does act, ~8-15 s later, and shrinks the young generation: see the start script's
-// --min-semi-space-size in README). Here, an interval with the event loop idle after the heap grew runs the
-// collection V8 keeps for low memory (compacting, shrinking both generations) once; more work re-arms it.
-// Start-up alone leaves ~40 MB of such memory (RSS 153 -> 111 MB on a restart in `npm run bench:startup`,
-// with MEMORY_RELEASE_IDLE=5). Not free:
-// the collection discards the optimized code of the hot path, so the next traffic's first seconds run 5-16%
-// slower while V8 optimizes it again, which is why the default interval is minutes. (It also frees shapes
-// no live object has; that cost /health/live a third for good until src/tick-shape.ts kept a tick alive.)
+// back, collects ~8-17 s after start-up or a burst (`node --trace-memory-reducer`; it shrinks the young
+// generation, hence the start script's --min-semi-space-size), yet a restart left alone still holds 160 MB
+// of RSS 25 s after ready. Here, an interval with the event loop idle after the heap grew runs the collection
+// V8 keeps for low memory (compacting, shrinking both generations) once; more work re-arms it. Start-up alone
+// leaves ~40 MB of such memory (RSS 153 -> 111 MB on a restart in `npm run bench:startup`, with
+// MEMORY_RELEASE_IDLE=5). Not free: the collection discards the optimized code of the hot path, so the next
+// traffic's first seconds run 5-16% slower while V8 optimizes it again, which is why the default interval is
+// minutes. (It also frees shapes no live object has; that cost /health/live a third for good until
+// src/tick-shape.ts kept a tick alive.)
 import { performance } from 'node:perf_hooks'
 import { getHeapStatistics, setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
