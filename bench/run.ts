@@ -3,7 +3,8 @@
 // hits them all alike; each row shows the median over rounds, and each ratio the median of the rounds' own
 // ratios. Each round starts every server afresh: instances of one server started alike can settle at
 // different speeds (bench/RESULTS.md), so a row's median is over as many instances as rounds, not one
-// instance's luck. While a row is measured every other server is paused, so that its core is its own.
+// instance's luck; the /users/me row and the rows that tell what a setting costs against it take two servers
+// a round. While a row is measured every other server is paused, so that its core is its own.
 // Prints issue 12's table as Markdown.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
@@ -21,6 +22,10 @@ const SETTLE_SECONDS = 2
 interface Scenario {
   name: string
   request: Request
+  /** The same request to further servers started alike, each measured alone in turn; the row's measure of a
+   * round is their mean. For the rows that tell what a setting costs: fresh instances of one server settle
+   * up to 15% apart (bench/RESULTS.md), as much as the targets, so one server a side would be a coin toss. */
+  alike?: Request[]
   /** The row this one is compared with (bare Fastify hello unless said). */
   versus?: string
   target?: string
@@ -32,6 +37,18 @@ interface Summary extends Measured {
   name: string
   /** Each round's measurement, in round order. */
   runs: Measured[]
+}
+
+/** Several servers' measures of one row in one round, as one: means, failures summed. */
+function meanOf(measures: Measured[]): Measured {
+  const mean = (value: (m: Measured) => number) =>
+    measures.reduce((sum, m) => sum + value(m), 0) / Math.max(1, measures.length)
+  return {
+    requestsPerSecond: mean((m) => m.requestsPerSecond),
+    latencyMedianMs: mean((m) => m.latencyMedianMs),
+    latencyP99Ms: mean((m) => m.latencyP99Ms),
+    failures: measures.reduce((sum, m) => sum + m.failures, 0),
+  }
 }
 
 const median = (values: number[]) => {
@@ -141,18 +158,29 @@ async function startServers(redis: RedisServer, withoutFastapi: string | undefin
   // The writes on a server of their own: the rows and events they add would otherwise weigh on the reads
   // measured after them (a larger heap to collect, a larger database).
   const writer = await started(startServer(limits))
-  // GET /users/me on a server that answers nothing else, as each of its variants below does: a server that
-  // also runs the other rows' routes is a few percent slower on each (its call sites see more shapes).
-  const account = await started(startServer(limits))
-  const accountBearer = `Bearer ${await token(account.url)}`
   const writerBearer = `Bearer ${await token(writer.url)}`
-  const withRedis = await started(startServer({ ...limits, REDIS_URL: redis.url }))
-  const redisBearer = `Bearer ${await token(withRedis.url)}`
-  const info = await started(startServer({ ...limits, LOG_LEVEL: 'info' }))
-  const infoBearer = `Bearer ${await token(info.url)}`
+  // GET /users/me on servers that answer nothing else, two of each setting compared (see Scenario.alike): a
+  // server that also runs the other rows' routes is a few percent slower on each (its call sites see more
+  // shapes).
+  const accounts = async (env: Record<string, string>): Promise<[Request, Request]> => {
+    const twice = [
+      await started(startServer({ ...limits, ...env })),
+      await started(startServer({ ...limits, ...env })),
+    ]
+    const [first, second] = await Promise.all(
+      twice.map(async (s) => ({
+        url: `${s.url}/users/me`,
+        headers: { authorization: `Bearer ${await token(s.url)}` },
+      })),
+    )
+    if (!first || !second) throw new Error('two servers expected')
+    return [first, second]
+  }
+  const [plain, plainAlike] = await accounts({})
+  const [withRedis, withRedisAlike] = await accounts({ REDIS_URL: redis.url })
+  const [info, infoAlike] = await accounts({ LOG_LEVEL: 'info' })
   // Off by default (METRICS_TOKEN unset); what turning it on costs is a row of its own.
-  const metered = await started(startServer({ ...limits, METRICS_TOKEN: 'bench-metrics-token-0123456789' }))
-  const meteredBearer = `Bearer ${await token(metered.url)}`
+  const [metered, meteredAlike] = await accounts({ METRICS_TOKEN: 'bench-metrics-token-0123456789' })
   scenarios.push(
     {
       name: 'Trestle GET /health/live',
@@ -162,7 +190,8 @@ async function startServers(redis: RedisServer, withoutFastapi: string | undefin
     },
     {
       name: me,
-      request: { url: `${account.url}/users/me`, headers: { authorization: accountBearer } },
+      request: plain,
+      alike: [plainAlike],
       target: '≥ 60%',
       met: atLeast(0.6),
     },
@@ -192,21 +221,24 @@ async function startServers(redis: RedisServer, withoutFastapi: string | undefin
     },
     {
       name: 'Trestle GET /users/me with the Redis limiter',
-      request: { url: `${withRedis.url}/users/me`, headers: { authorization: redisBearer } },
+      request: withRedis,
+      alike: [withRedisAlike],
       versus: me,
       target: '≤ 10% loss, p99 ≤ 1.5×',
       met: (row, base) => ratio(row, base) >= 0.9 && perRound(row, base, (m) => m.latencyP99Ms) <= 1.5,
     },
     {
       name: 'Trestle GET /users/me at LOG_LEVEL=info (vs warn)',
-      request: { url: `${info.url}/users/me`, headers: { authorization: infoBearer } },
+      request: info,
+      alike: [infoAlike],
       versus: me,
       target: '≤ 10% loss',
       met: atLeast(0.9),
     },
     {
       name: 'Trestle GET /users/me with /metrics on (vs off)',
-      request: { url: `${metered.url}/users/me`, headers: { authorization: meteredBearer } },
+      request: metered,
+      alike: [meteredAlike],
       versus: me,
       target: 'reported',
     },
@@ -227,24 +259,33 @@ try {
   const missing = await fastapiMissing()
   if (missing) notes.push(`The original FastAPI system is left out: ${missing}.`)
 
-  const load = (s: Scenario, length: number) =>
-    wrk(s.request, { seconds: length, connections: CONNECTIONS, scratch })
+  const load = (request: Request, length: number) =>
+    wrk(request, { seconds: length, connections: CONNECTIONS, scratch })
+  const servers = (s: Scenario) => [s.request, ...(s.alike ?? [])]
   const results = new Map<string, Measured[]>()
   let scenarios: Scenario[] = []
   for (let round = 1; round <= rounds; round++) {
     scenarios = await startServers(redis, missing)
     // Warm-up: JIT compilers, caches and connection pools settle before anything counts.
-    for (const s of scenarios) await load(s, Math.min(seconds, 3))
+    for (const s of scenarios) for (const request of servers(s)) await load(request, Math.min(seconds, 3))
     for (const s of scenarios) {
-      pauseAllBut(s.request.url)
-      // Paused while earlier rows ran, the server's load shedding counts the pause as event-loop delay and
-      // sheds (503) until its next sample (SHED_SAMPLE_INTERVAL, 1 s): a short load first, not counted.
-      const m = await load(s, SETTLE_SECONDS)
-        .then(() => load(s, seconds))
-        .finally(resumeAll)
+      const measures: Measured[] = []
+      for (const request of servers(s)) {
+        pauseAllBut(request.url)
+        // Paused while earlier rows ran, the server's load shedding counts the pause as event-loop delay and
+        // sheds (503) until its next sample (SHED_SAMPLE_INTERVAL, 1 s): a short load first, not counted.
+        measures.push(
+          await load(request, SETTLE_SECONDS)
+            .then(() => load(request, seconds))
+            .finally(resumeAll),
+        )
+      }
+      const m = meanOf(measures)
       results.set(s.name, [...(results.get(s.name) ?? []), m])
+      const each =
+        measures.length > 1 ? ` (${measures.map((x) => x.requestsPerSecond.toFixed(0)).join(' and ')})` : ''
       console.error(
-        `round ${round}/${rounds} ${s.name}: ${m.requestsPerSecond.toFixed(0)} req/s, p99 ${m.latencyP99Ms} ms`,
+        `round ${round}/${rounds} ${s.name}: ${m.requestsPerSecond.toFixed(0)} req/s${each}, p99 ${m.latencyP99Ms.toFixed(2)} ms`,
       )
     }
     await stopAll()
