@@ -4,7 +4,8 @@
 // ratios. Each round starts every server afresh: instances of one server started alike can settle at
 // different speeds (bench/RESULTS.md), so a row's median is over as many instances as rounds, not one
 // instance's luck; the /users/me row and the rows that tell what a setting costs against it take two servers
-// a round. While a row is measured every other server is paused, so that its core is its own.
+// a round, measured in mirrored order (see schedule()). While a row is measured every other server is
+// paused, so that its core is its own.
 // Prints issue 12's table as Markdown.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
@@ -49,6 +50,28 @@ function meanOf(measures: Measured[]): Measured {
     latencyP99Ms: mean((m) => m.latencyP99Ms),
     failures: measures.reduce((sum, m) => sum + m.failures, 0),
   }
+}
+
+/**
+ * The order of a round's measurements: the rows of one server in table order, then those of several
+ * (`alike`) mirrored, each row's first server in order and its second in reverse, so that the /users/me row
+ * and the rows compared with it are measured on average at the same moment of the round. The machine's speed
+ * drifts within a round (a shared VM): measured one after the other, the last of those rows were 13-21% slower
+ * in some rounds and not in others.
+ */
+function schedule(scenarios: Scenario[]): { scenario: Scenario; request: Request }[] {
+  const single = scenarios.filter((s) => !s.alike?.length)
+  const several = scenarios.filter((s) => s.alike?.length)
+  const order = single.map((scenario) => ({ scenario, request: scenario.request }))
+  const width = Math.max(0, ...several.map((s) => 1 + (s.alike?.length ?? 0)))
+  for (let k = 0; k < width; k++) {
+    const pass = k % 2 === 0 ? several : [...several].reverse()
+    for (const scenario of pass) {
+      const request = [scenario.request, ...(scenario.alike ?? [])][k]
+      if (request) order.push({ scenario, request })
+    }
+  }
+  return order
 }
 
 const median = (values: number[]) => {
@@ -259,22 +282,21 @@ try {
     scenarios = await startServers(redis, missing)
     // Warm-up: JIT compilers, caches and connection pools settle before anything counts.
     for (const s of scenarios) for (const request of servers(s)) await load(request, Math.min(seconds, 3))
-    for (const s of scenarios) {
-      const measures: Measured[] = []
-      for (const request of servers(s)) {
-        pauseAllBut(request.url)
-        // Paused while earlier rows ran, the server's load shedding counts the pause as event-loop delay and
-        // sheds (503) until its next sample (SHED_SAMPLE_INTERVAL, 1 s): a short load first, not counted.
-        measures.push(
-          await load(request, SETTLE_SECONDS)
-            .then(() => load(request, seconds))
-            .finally(resumeAll),
-        )
-      }
-      const m = meanOf(measures)
+    const measures = new Map<string, Measured[]>()
+    for (const { scenario: s, request } of schedule(scenarios)) {
+      pauseAllBut(request.url)
+      // Paused while earlier rows ran, the server's load shedding counts the pause as event-loop delay and
+      // sheds (503) until its next sample (SHED_SAMPLE_INTERVAL, 1 s): a short load first, not counted.
+      const measured = await load(request, SETTLE_SECONDS)
+        .then(() => load(request, seconds))
+        .finally(resumeAll)
+      const mine = [...(measures.get(s.name) ?? []), measured]
+      measures.set(s.name, mine)
+      if (mine.length < servers(s).length) continue
+      const m = meanOf(mine)
       results.set(s.name, [...(results.get(s.name) ?? []), m])
       const each =
-        measures.length > 1 ? ` (${measures.map((x) => x.requestsPerSecond.toFixed(0)).join(' and ')})` : ''
+        mine.length > 1 ? ` (${mine.map((x) => x.requestsPerSecond.toFixed(0)).join(' and ')})` : ''
       console.error(
         `round ${round}/${rounds} ${s.name}: ${m.requestsPerSecond.toFixed(0)} req/s${each}, p99 ${m.latencyP99Ms.toFixed(2)} ms`,
       )
