@@ -60,19 +60,22 @@ function meanOf(measures: Measured[]): Measured {
  * in some rounds and not in others.
  */
 function schedule(scenarios: Scenario[]): { scenario: Scenario; request: Request }[] {
-  const single = scenarios.filter((s) => !s.alike?.length)
-  const several = scenarios.filter((s) => s.alike?.length)
+  const single = scenarios.filter((s) => servers(s).length === 1)
+  const several = scenarios.filter((s) => servers(s).length > 1)
   const order = single.map((scenario) => ({ scenario, request: scenario.request }))
-  const width = Math.max(0, ...several.map((s) => 1 + (s.alike?.length ?? 0)))
+  const width = Math.max(0, ...several.map((s) => servers(s).length))
   for (let k = 0; k < width; k++) {
     const pass = k % 2 === 0 ? several : [...several].reverse()
     for (const scenario of pass) {
-      const request = [scenario.request, ...(scenario.alike ?? [])][k]
+      const request = servers(scenario)[k]
       if (request) order.push({ scenario, request })
     }
   }
   return order
 }
+
+/** The servers a row is measured on in a round. */
+const servers = (s: Scenario) => [s.request, ...(s.alike ?? [])]
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -275,7 +278,6 @@ try {
 
   const load = (request: Request, length: number) =>
     wrk(request, { seconds: length, connections: CONNECTIONS, scratch })
-  const servers = (s: Scenario) => [s.request, ...(s.alike ?? [])]
   const results = new Map<string, Measured[]>()
   let scenarios: Scenario[] = []
   for (let round = 1; round <= rounds; round++) {
