@@ -39,7 +39,7 @@ export interface StartOptions {
   onLog?: (line: string) => void
 }
 
-/** Starts the server as `npm start` does (`node src/main.js`) on core 0 with the given settings and waits
+/** Starts the server as `npm start` does (`node dist/main.js`) on core 0 with the given settings and waits
  * until it is ready. */
 export async function startServer(env: Record<string, string>, options: StartOptions = {}): Promise<Server> {
   const port = await freePort()

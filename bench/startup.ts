@@ -1,12 +1,13 @@
 // `npm run bench:startup [-- runs] [--postgres]`: start-up to ready and resident memory (issue 12 §3).
-// Each run spawns the server as `npm start` does (`node src/main.js`) on core 0 with a fresh DATA_DIR
+// Each run spawns the server as `npm start` does (`node dist/main.js`) on core 0 with a fresh DATA_DIR
 // (SQLite; with --postgres, a fresh database on a throwaway PostgreSQL), times spawn -> first 200 from
 // /health/ready, reads VmRSS from /proc/<pid>/status after 3 s idle, once the idle server has released
 // memory (src/memory-release.ts, after MEMORY_RELEASE_IDLE, which this sets to 5 s), again after a burst of
 // REST requests and one GraphQL query, and once released again.
 // Each Trestle run starts twice on its DATA_DIR: first (no module cache yet), then the restart, which
-// finds the compiled modules the first start saved there (src/main.js) and is measured in full. Bare Fastify
-// (bench/baselines.ts) is started the same way, first start then restart, for comparison. Prints Markdown.
+// finds the compiled code the first start saved there (dist/main.js turns the cache on) and is measured in
+// full. Bare Fastify (bench/baselines.ts) is started the same way, first start then restart, for comparison.
+// Prints Markdown.
 // STARTUP_NODE_FLAGS="--max-semi-space-size=4" passes V8/Node flags to Trestle's process (to try one).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'

@@ -1,8 +1,9 @@
-// The process's entry (`npm start`), in plain JavaScript so that it runs before any TypeScript does. It turns
-// Node's compile cache on in DATA_DIR first; a restart then takes every module from there, compiled and its
-// types already stripped, and never loads Node's TypeScript stripper (a 3.8 MB script and a WebAssembly
-// instance): ready in ~650 instead of ~860 ms, 10 MB less RSS (bench/RESULTS.md). The server itself is
-// src/server.ts, which also runs alone (`npm run dev`, the tests), without the cache.
+// The process's entry, in plain JavaScript so that it runs before any TypeScript does. `npm start` runs it
+// from the bundle (dist/main.js, scripts/build.ts), where the server is one file; `node src/main.js` runs the
+// sources. It turns Node's compile cache on in DATA_DIR first; a restart then takes the code from there,
+// compiled (and, from the sources, its types already stripped, without loading Node's TypeScript stripper,
+// a 3.8 MB script and a WebAssembly instance): bench/RESULTS.md. The server itself is src/server.ts, which
+// also runs alone (`npm run dev`, the tests), without the cache.
 //
 // The cache is kept in DATA_DIR, which only its owner may write: one in a shared temporary directory could be
 // planted by another user. NODE_COMPILE_CACHE names another directory (Node then keeps it itself);
@@ -16,7 +17,7 @@ if (major < 24) {
   process.exit(1)
 }
 
-// Writing some 1,700 files (4 MB) takes a while: not before the first requests are answered.
+// Writing the cache (from the sources, ~1,700 files) takes a while: not before the first requests.
 const SAVE_AFTER_MS = 2000
 
 const { enableCompileCache, flushCompileCache } = await import('node:module')

@@ -1,6 +1,7 @@
-// `npm start` (src/main.js) keeps the compiled modules in DATA_DIR, which stays readable by its owner only,
-// and a restart takes them from there: it neither parses nor compiles them again, nor loads Node's
-// TypeScript stripper, whose script and WebAssembly cost 10 MB of memory and 200 ms of start-up.
+// src/main.js (which `npm start` runs from the bundle) keeps the compiled modules in DATA_DIR, which stays
+// readable by its owner only, and a restart takes them from there: it neither parses nor compiles them again,
+// nor loads Node's TypeScript stripper, whose script and WebAssembly cost 10 MB of memory and 200 ms of
+// start-up.
 import { existsSync, statSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
