@@ -1,13 +1,15 @@
 // `npm run bench:profile [-- seconds]`: where the server's CPU goes on the hot path. Trestle runs on core 0
-// under `node --cpu-prof`, wrk loads each route of the benchmark's table in turn from core 1,
-// and the V8 profile's samples inside each load window are summed by function, by self time and on stack.
+// under `node --cpu-prof`, from its sources (`src/main.js`: in the bundle every function's file would be
+// dist/server.js, and the areas below are read from file names); wrk loads each route of the benchmark's
+// table in turn from core 1, and the V8 profile's samples inside each load window are summed by function, by
+// self time and on stack.
 import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../test/support/free-port.ts'
 import { token } from './lib.ts'
-import { ENTRY, NODE_FLAGS } from './node-flags.ts'
+import { NODE_FLAGS } from './node-flags.ts'
 import { wrk } from './wrk.ts'
 
 const seconds = Number(process.argv[2] ?? 10)
@@ -108,7 +110,7 @@ const port = await freePort()
 const url = `http://127.0.0.1:${port}`
 const child = spawn(
   'taskset',
-  ['-c', '0', process.execPath, ...NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${dir}`, ENTRY],
+  ['-c', '0', process.execPath, ...NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${dir}`, 'src/main.js'],
   {
     cwd: ROOT,
     env: {
