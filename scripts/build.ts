@@ -69,11 +69,28 @@ for (const name of await readdir(graphiql)) {
   files.push({ path: join(out, 'graphiql', name), contents: await readFile(join(graphiql, name)) })
 }
 
-// Each file is replaced whole (written aside, then renamed over the old one), and none is removed: an
-// instance already running from this directory, or starting beside this build, reads whole files only.
-await mkdir(join(out, 'graphiql'), { recursive: true })
-for (const file of files) {
-  const aside = join(dirname(file.path), `.${basename(file.path)}.${process.pid}`)
-  await writeFile(aside, file.contents)
-  await rename(aside, file.path)
+// A file that is already as built is left alone, so a start from a directory it may not write (a read-only
+// image built with `npm run build`) goes on when the bundle there is current. Any other file is replaced
+// whole (written aside, then renamed over the old one), and none is removed: an instance already running
+// from this directory, or starting beside this build, reads whole files only.
+const current = (path: string, contents: Uint8Array) =>
+  readFile(path).then(
+    (old) => old.equals(contents),
+    () => false,
+  )
+const stale = []
+for (const file of files) if (!(await current(file.path, file.contents))) stale.push(file)
+try {
+  if (stale.length > 0) await mkdir(join(out, 'graphiql'), { recursive: true })
+  for (const file of stale) {
+    const aside = join(dirname(file.path), `.${basename(file.path)}.${process.pid}`)
+    await writeFile(aside, file.contents)
+    await rename(aside, file.path)
+  }
+} catch (error) {
+  const { code } = error as NodeJS.ErrnoException
+  console.error(
+    `Cannot build: ${out} (${code}) cannot be written, and what is there is not these sources' bundle.`,
+  )
+  process.exit(1)
 }

@@ -4,7 +4,7 @@
 // code (GraphiQL's, the docs page's), the checkpoint worker started from its own file, and the WebSocket.
 import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -18,12 +18,14 @@ import { connectWs, isType } from '../support/ws.ts'
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 // Under the repository, as dist/ is, so that the packages left out of the bundle resolve from node_modules.
 const OUT = join(ROOT, 'node_modules/.cache', `trestle-bundle-${randomUUID()}`)
+const build = () =>
+  promisify(execFile)(process.execPath, [join(ROOT, 'scripts/build.ts'), OUT], { cwd: ROOT })
 
 let db: TestDatabase
 let server: ServerProcess
 
 beforeAll(async () => {
-  await promisify(execFile)(process.execPath, [join(ROOT, 'scripts/build.ts'), OUT], { cwd: ROOT })
+  await build()
   db = await createTestDatabase()
   const redisUrl = inject('redisUrl')
   server = await startServer({
@@ -156,5 +158,18 @@ describe('the bundled server on SQLite', () => {
     }
     expect(size, sqlite.output()).toBeGreaterThan(4096)
     expect(sqlite.output()).not.toContain('"level":50')
+  })
+})
+
+describe('a rebuild', () => {
+  it('replaces what differs and leaves the current files as they are (a read-only copy still starts)', async () => {
+    const css = join(OUT, 'graphiql/page.css')
+    const original = await readFile(css, 'utf8')
+    await appendFile(css, '/* edited */')
+    const before = { server: (await stat(join(OUT, 'server.js'))).ino, css: (await stat(css)).ino }
+    await build()
+    expect(await readFile(css, 'utf8')).toBe(original)
+    expect((await stat(css)).ino).not.toBe(before.css)
+    expect((await stat(join(OUT, 'server.js'))).ino).toBe(before.server)
   })
 })
