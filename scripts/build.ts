@@ -1,7 +1,7 @@
 // `npm run build [-- <dir>]` (and `npm start`, which runs it first): bundles the server and the packages it
 // imports into dist/ (esbuild). Why: each of the ~1,700 modules an unbundled start loads keeps ~9 KB of V8
 // heap (its record, scope and functions); one file keeps less. A released restart holds ~96 instead of
-// ~109 MB and is ready in ~370 instead of ~650 ms (bench/RESULTS.md, "The server bundled"). The sources still
+// ~109 MB and is ready in ~360 instead of ~600 ms (bench/RESULTS.md, "The server bundled"). The sources still
 // run as they are under `npm run dev` and the tests; test/e2e/bundle.test.ts runs the bundle. What is
 // imported on first use (ioredis, prom-client, undici) is in the one file too, run only when imported:
 // chunks of their own would save ~2 MB more, but a rebuild beside a running instance could remove one.
