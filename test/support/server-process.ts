@@ -19,7 +19,7 @@ export interface ServerProcess {
 export interface StartOptions {
   /** Undefined: DATA_DIR left unset, so the server takes its default under `cwd`. */
   dataDir: string | undefined
-  /** The file run: src/server.ts unless said (`npm start` runs dist/main.js, the bundle of src/main.js, which adds the module cache). */
+  /** The file run: src/server.ts unless said (`npm start` runs dist/main.js, which adds the module cache). */
   entry?: string
   /** The server's working directory: the repository unless said. */
   cwd?: string
