@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../support/database.ts'
+import { signUp } from '../support/load.ts'
 import { type ServerProcess, startServer } from '../support/server-process.ts'
 import { connectWs, isType } from '../support/ws.ts'
 
@@ -46,20 +47,7 @@ afterAll(async () => {
 
 async function signIn(): Promise<{ auth: { authorization: string }; username: string }> {
   const username = `b_${randomUUID().slice(0, 8)}`
-  const password = 'correct horse battery'
-  const created = await fetch(`${server.url}/users`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, email: `${username}@example.com`, password }),
-  })
-  expect(created.status, await created.clone().text()).toBe(201)
-  const token = await fetch(`${server.url}/token`, {
-    method: 'POST',
-    body: new URLSearchParams({ grant_type: 'password', username, password }),
-  })
-  expect(token.status).toBe(200)
-  const { access_token } = (await token.json()) as { access_token: string }
-  return { auth: { authorization: `Bearer ${access_token}` }, username }
+  return { auth: await signUp(server.url, username), username }
 }
 
 async function createItem(auth: { authorization: string }): Promise<{ id: string; name: string }> {
