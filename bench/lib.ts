@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { freePort } from '../test/support/free-port.ts'
-import { ENTRY, NODE_FLAGS } from './node-flags.ts'
+import { entry, NODE_FLAGS } from './node-flags.ts'
 
 const run = promisify(execFile)
 const ROOT = new URL('..', import.meta.url).pathname
@@ -44,7 +44,7 @@ export interface StartOptions {
 export async function startServer(env: Record<string, string>, options: StartOptions = {}): Promise<Server> {
   const port = await freePort()
   const dataDir = await mkdtemp(join(tmpdir(), 'trestle-bench-'))
-  const child: ChildProcess = spawn('taskset', ['-c', '0', process.execPath, ...NODE_FLAGS, ENTRY], {
+  const child: ChildProcess = spawn('taskset', ['-c', '0', process.execPath, ...NODE_FLAGS, entry()], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', options.onLog ? 'pipe' : 'ignore', 'inherit'],

@@ -12,7 +12,7 @@ import { loadSettings } from '../src/config.ts'
 import type { ItemQuery } from '../src/domain/items.ts'
 import { encodeCursor } from '../src/transports/shared/cursor.ts'
 import { freePort } from '../test/support/free-port.ts'
-import { ENTRY, NODE_FLAGS } from './node-flags.ts'
+import { entry, NODE_FLAGS } from './node-flags.ts'
 
 const requests = Number(process.argv[2] ?? 200)
 const ROOT = new URL('..', import.meta.url).pathname
@@ -27,7 +27,7 @@ async function rssMb(pid: number): Promise<number> {
 async function startServer(): Promise<{ url: string; child: ChildProcess; readyMs: number }> {
   const port = await freePort()
   const began = performance.now()
-  const child = spawn('taskset', ['-c', '0', process.execPath, ...NODE_FLAGS, ENTRY], {
+  const child = spawn('taskset', ['-c', '0', process.execPath, ...NODE_FLAGS, entry()], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false' },
     stdio: ['ignore', 'ignore', 'inherit'],

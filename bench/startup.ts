@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { freePort } from '../test/support/free-port.ts'
 import { type PostgresServer, startPostgres } from '../test/support/postgres-server.ts'
-import { ENTRY, NODE_FLAGS } from './node-flags.ts'
+import { entry, NODE_FLAGS } from './node-flags.ts'
 
 const args = process.argv.slice(2)
 const runs = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 7)
@@ -158,11 +158,11 @@ async function trestle(run: number): Promise<Sample> {
     await admin.query(`create database ${name}`)
     env.DATABASE_URL = database.url.replace(/\/postgres$/, `/${name}`)
   }
-  const first = await spawnReady([...nodeFlags, ENTRY], env, '/health/ready')
+  const first = await spawnReady([...nodeFlags, entry()], env, '/health/ready')
   // Long enough for the module cache to be saved (2 s after listening).
   await sleep(IDLE_MS)
   await stopChild(first.child)
-  const server = await spawnReady([...nodeFlags, ENTRY], env, '/health/ready')
+  const server = await spawnReady([...nodeFlags, entry()], env, '/health/ready')
   try {
     const pid = server.child.pid ?? 0
     await sleep(IDLE_MS)
