@@ -5,7 +5,7 @@
 // run as they are under `npm run dev` and the tests; test/e2e/bundle.test.ts runs the bundle. What is
 // imported on first use (ioredis, prom-client, undici) is in the one file too, run only when imported:
 // chunks of their own would save ~2 MB more, but a rebuild beside a running instance could remove one.
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { build, type Plugin } from 'esbuild'
 
@@ -69,10 +69,34 @@ for (const name of await readdir(graphiql)) {
   files.push({ path: join(out, 'graphiql', name), contents: await readFile(join(graphiql, name)) })
 }
 
+// Where a file is written before it is renamed into place; a build killed in between leaves it there.
+const aside = (path: string, pid: number) => join(dirname(path), `.${basename(path)}.${pid}`)
+/** The files a killed build left aside: named as this build would name its own, by a process now gone. */
+async function abandoned(): Promise<string[]> {
+  const found: string[] = []
+  for (const dir of new Set(files.map((file) => dirname(file.path)))) {
+    const outputs = new Set(files.filter((file) => dirname(file.path) === dir).map((f) => basename(f.path)))
+    for (const name of await readdir(dir).catch(() => [])) {
+      const [, output, pid] = /^\.(.+)\.(\d+)$/.exec(name) ?? []
+      if (output && outputs.has(output) && !running(Number(pid))) found.push(join(dir, name))
+    }
+  }
+  return found
+}
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH'
+  }
+}
+
 // A file that is already as built is left alone, so a start from a directory it may not write (a read-only
 // image built with `npm run build`) goes on when the bundle there is current. Any other file is replaced
 // whole (written aside, then renamed over the old one), and none is removed: an instance already running
-// from this directory, or starting beside this build, reads whole files only.
+// from this directory, or starting beside this build, reads whole files only. Only what a killed build left
+// aside is removed, when this one writes.
 const current = (path: string, contents: Uint8Array) =>
   readFile(path).then(
     (old) => old.equals(contents),
@@ -81,11 +105,13 @@ const current = (path: string, contents: Uint8Array) =>
 const stale = []
 for (const file of files) if (!(await current(file.path, file.contents))) stale.push(file)
 try {
-  if (stale.length > 0) await mkdir(join(out, 'graphiql'), { recursive: true })
+  if (stale.length > 0) {
+    await mkdir(join(out, 'graphiql'), { recursive: true })
+    for (const path of await abandoned()) await rm(path, { force: true })
+  }
   for (const file of stale) {
-    const aside = join(dirname(file.path), `.${basename(file.path)}.${process.pid}`)
-    await writeFile(aside, file.contents)
-    await rename(aside, file.path)
+    await writeFile(aside(file.path, process.pid), file.contents)
+    await rename(aside(file.path, process.pid), file.path)
   }
 } catch (error) {
   const { code } = error as NodeJS.ErrnoException

@@ -4,7 +4,7 @@
 // code (GraphiQL's, the docs page's), the checkpoint worker started from its own file, and the WebSocket.
 import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -159,5 +159,18 @@ describe('a rebuild', () => {
     expect(await readFile(css, 'utf8')).toBe(original)
     expect((await stat(css)).ino).not.toBe(before.css)
     expect((await stat(join(OUT, 'server.js'))).ino).toBe(before.server)
+  })
+
+  it('removes what a killed build left aside, and nothing a running build or anyone else wrote', async () => {
+    // Above Linux's highest process id (2^22): no process has it.
+    const gone = join(OUT, 'graphiql/.page.css.4194305')
+    const writing = join(OUT, `.server.js.${process.pid}`)
+    const other = join(OUT, '.notes.4194305')
+    for (const path of [gone, writing, other]) await writeFile(path, 'partial')
+    await appendFile(join(OUT, 'graphiql/page.css'), '/* edited */')
+    await build()
+    await expect(stat(gone)).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(await readFile(writing, 'utf8')).toBe('partial')
+    expect(await readFile(other, 'utf8')).toBe('partial')
   })
 })
