@@ -1,6 +1,6 @@
 // The baselines `npm run bench` compares Trestle with: `node bench/baselines.ts raw|fastify|request-id|floor`,
 // listening on PORT. raw: node:http answering hello. fastify: a hello with a response schema and a POST with
-// body validation. request-id: the hello with only what issue 12 §2 names for every response, from Trestle's
+// body validation; `fastify <µs>`: its hello spends that long on the CPU first (`npm run bench:budget`). request-id: the hello with only what issue 12 §2 names for every response, from Trestle's
 // own plugins: a UUID request id and its header, pino at warn with Trestle's request loggers (made only when a
 // line is written) and its one line per request. floor: that and the security headers, which every Trestle
 // response carries too.
@@ -33,7 +33,14 @@ if (kind === 'raw') {
 } else if (kind === 'fastify') {
   const app = Fastify({ logger: false })
   const hello = { type: 'object', properties: { hello: { type: 'string' } } } as const
-  app.get('/', { schema: { response: { 200: hello } } }, async () => ({ hello: 'world' }))
+  const workMs = Number(process.argv[3] ?? 0) / 1000
+  // A route's own work, as a busy wait on the clock: no allocation, nothing but the time it takes.
+  const work = async () => {
+    const end = performance.now() + workMs
+    while (performance.now() < end);
+    return { hello: 'world' }
+  }
+  app.get('/', { schema: { response: { 200: hello } } }, workMs > 0 ? work : async () => ({ hello: 'world' }))
   const item = {
     type: 'object',
     required: ['name', 'price'],

@@ -58,12 +58,16 @@ async function startPinned(command: string[], env: Record<string, string>, path:
   return { url, group: child.pid ?? 0, stop }
 }
 
-/** `raw` (node:http), `fastify` (hello with a response schema, POST /items with body validation),
- * `request-id` (the hello with Trestle's request id and loggers) or `floor` (and its security headers):
- * bench/baselines.ts. */
-export function startBaseline(kind: 'raw' | 'fastify' | 'request-id' | 'floor'): Promise<Peer> {
+/** `raw` (node:http), `fastify` (hello with a response schema, POST /items with body validation; its hello
+ * first spends `workUs` µs on the CPU when given), `request-id` (the hello with Trestle's request id and
+ * loggers) or `floor` (and its security headers): bench/baselines.ts. */
+export function startBaseline(
+  kind: 'raw' | 'fastify' | 'request-id' | 'floor',
+  workUs?: number,
+): Promise<Peer> {
+  const work = workUs === undefined ? [] : [String(workUs)]
   return startPinned(
-    ['taskset', '-c', '0', process.execPath, ...NODE_FLAGS, 'bench/baselines.ts', kind],
+    ['taskset', '-c', '0', process.execPath, ...NODE_FLAGS, 'bench/baselines.ts', kind, ...work],
     {},
     '/',
   )
