@@ -1,9 +1,10 @@
 // The baselines `npm run bench` compares Trestle with: `node bench/baselines.ts raw|fastify|request-id|floor`,
 // listening on PORT. raw: node:http answering hello. fastify: a hello with a response schema and a POST with
-// body validation; `fastify <µs>`: its hello spends that long on the CPU first (`npm run bench:budget`). request-id: the hello with only what issue 12 §2 names for every response, from Trestle's
-// own plugins: a UUID request id and its header, pino at warn with Trestle's request loggers (made only when a
-// line is written) and its one line per request. floor: that and the security headers, which every Trestle
-// response carries too.
+// body validation; `fastify <µs>`: its hello first spends that long on the CPU (`npm run bench:budget`).
+// request-id: the hello with only what issue 12 §2 names for every response, from Trestle's own plugins: a
+// UUID request id and its header, pino at warn with Trestle's request loggers (made only when a line is
+// written) and its one line per request. floor: that and the security headers, which every Trestle response
+// carries too.
 import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import Fastify from 'fastify'
