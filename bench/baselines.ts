@@ -1,5 +1,5 @@
-// The baselines `npm run bench` compares Trestle with: `node bench/baselines.ts raw|fastify|request-id|floor`,
-// listening on PORT. raw: node:http answering hello. fastify: a hello with a response schema and a POST with
+// The baselines `npm run bench` compares Trestle with, `node bench/baselines.ts <kind>` listening on PORT.
+// raw: node:http answering hello. fastify: a hello with a response schema and a POST with
 // body validation; `fastify <µs>`: its hello first spends that long on the CPU (`npm run bench:budget`).
 // request-id: the hello with only what issue 12 §2 names for every response, from Trestle's own plugins: a
 // UUID request id and its header, pino at warn with Trestle's request loggers (made only when a line is
