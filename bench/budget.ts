@@ -3,9 +3,10 @@
 // spending 0-40 µs on the CPU, each started afresh every round on core 0 (the others paused), wrk on core 1,
 // as `npm run bench` measures. On a VM the load's wake-ups make a slower route pay more per response in the
 // kernel too (bench/RESULTS.md), so each µs of work costs more than a µs of throughput.
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { cpuMsOf } from './lib.ts'
 import { type Peer, startBaseline } from './peers.ts'
 import { wrk } from './wrk.ts'
 
@@ -18,13 +19,6 @@ const TARGETS = [
   ['GET /items/{id}', 0.5],
   ['POST /items/', 0.35],
 ] as const
-
-/** The CPU time (user and system) a process has used, in µs. */
-async function cpuUs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * (1e6 / 100)
-}
 
 const signal = (peer: Peer, name: NodeJS.Signals) => process.kill(-peer.group, name)
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN
@@ -44,9 +38,9 @@ try {
         for (const other of peers) signal(other, other === peer ? 'SIGCONT' : 'SIGSTOP')
         const request = { url: `${peer.url}/` }
         await wrk(request, { seconds: 2, connections: 50, scratch })
-        const before = await cpuUs(peer.group)
+        const before = await cpuMsOf(peer.group)
         const m = await wrk(request, { seconds, connections: 50, scratch })
-        const used = (await cpuUs(peer.group)) - before
+        const used = 1000 * ((await cpuMsOf(peer.group)) - before)
         rate.get(us)?.push(m.requestsPerSecond)
         cost.get(us)?.push(used / (m.requestsPerSecond * seconds))
         console.error(

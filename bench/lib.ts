@@ -27,7 +27,8 @@ export interface Server {
 
 const TICKS_PER_SECOND = 100
 
-async function cpuMsOf(pid: number): Promise<number> {
+/** CPU time (user + system) process `pid` has used, in milliseconds. */
+export async function cpuMsOf(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
   // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
